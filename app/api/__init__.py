@@ -1,0 +1,1 @@
+"""HTTP routers: thin — parse, call the domain, shape the response."""

@@ -1,0 +1,39 @@
+"""Dependencies the routers share: the store, the index and settings, read from app.state."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import Depends, Header, Query, Request
+
+from ..lang import preferences
+from ..settings import Settings
+from ..spatial import PlaceIndex
+from ..store import GraphStore
+
+
+def get_store(request: Request) -> GraphStore:
+    return request.app.state.store
+
+
+def get_index(request: Request) -> PlaceIndex:
+    return request.app.state.place_index
+
+
+def get_settings(request: Request) -> Settings:
+    return request.app.state.settings
+
+
+def get_languages(
+    lang: Annotated[str | None, Query(description="Preferred language(s), e.g. `en` or `en,nl`; "
+                                      "wins over Accept-Language. Fallback: nl, then en, then any.",
+                                      max_length=100)] = None,
+    accept_language: Annotated[str | None, Header(include_in_schema=False)] = None,
+) -> list[str]:
+    return preferences(lang, accept_language)
+
+
+StoreDep = Annotated[GraphStore, Depends(get_store)]
+IndexDep = Annotated[PlaceIndex, Depends(get_index)]
+SettingsDep = Annotated[Settings, Depends(get_settings)]
+LanguagesDep = Annotated[list[str], Depends(get_languages)]

@@ -1,0 +1,50 @@
+"""/places: what is near me, and the context of one place."""
+
+from __future__ import annotations
+
+from typing import Annotated
+from urllib.parse import unquote
+
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import Response
+
+from ..errors import Unprocessable
+from ..models import NearbyPage, PlaceContext
+from ..places import NearbyRequest, context, nearby, place_graph
+from .deps import IndexDep, LanguagesDep, SettingsDep, StoreDep
+
+router = APIRouter(prefix="/places", tags=["places"])
+JSON_LD = "application/ld+json"
+
+
+@router.get("/nearby", response_model=NearbyPage, summary="Places of meaning near a point, nearest first")
+def get_nearby(
+    store: StoreDep, index: IndexDep, settings: SettingsDep, languages: LanguagesDep,
+    lat: Annotated[float, Query(ge=-90, le=90, allow_inf_nan=False, description="WGS84 latitude")],
+    lon: Annotated[float, Query(ge=-180, le=180, allow_inf_nan=False, description="WGS84 longitude")],
+    radius: Annotated[float | None, Query(gt=0, allow_inf_nan=False, description="Metres (default 1000)")] = None,
+    limit: Annotated[int, Query(ge=1, le=100)] = 20,
+    offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
+    cursor: Annotated[str | None, Query(max_length=2000, description="From `next_cursor`")] = None,
+    type: Annotated[str | None, Query(max_length=2000, description="Concept IRI or label; narrower included")] = None,
+    tag: Annotated[str | None, Query(max_length=2000, description="Tag concept IRI or label")] = None,
+) -> dict:
+    radius = settings.nearby_default_radius if radius is None else radius
+    if radius > settings.nearby_max_radius:
+        raise Unprocessable(f"radius must be at most {settings.nearby_max_radius:g} metres")
+    return nearby(store, index, NearbyRequest(lat=lat, lon=lon, radius=radius, limit=limit, offset=offset,
+                                              cursor=cursor, prefs=tuple(languages), concept=type, tag=tag))
+
+
+@router.get("/{key:path}", response_model=PlaceContext, summary="The full context of one place",
+            responses={200: {"content": {JSON_LD: {}}}})
+def get_place(key: str, request: Request, store: StoreDep, index: IndexDep, settings: SettingsDep,
+              languages: LanguagesDep) -> dict | Response:
+    """`key` is the local part of a platform IRI (`rm-7032`) or a whole percent-encoded IRI."""
+    iri = unquote(key)
+    if not iri.startswith(("http://", "https://", "urn:")):
+        iri = settings.base_iri + "id/place/" + iri
+    if JSON_LD in request.headers.get("accept", ""):
+        body = place_graph(store, iri).serialize(format="json-ld", auto_compact=True)
+        return Response(body, media_type=JSON_LD)
+    return context(store, index, iri, languages)

@@ -1,0 +1,113 @@
+"""Response models: the API's documented shapes (OpenAPI at /docs)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import BaseModel, Field
+
+
+class Ref(BaseModel):
+    id: str = Field(description="IRI")
+    label: str | None = None
+
+
+class TypeRef(Ref):
+    pass
+
+
+class ContextSummary(BaseModel):
+    """Why a place matters, in numbers."""
+
+    stories: int
+    collections: int
+    sources: int
+    tags: int
+    comments: int
+    bookmarks: int
+    story_titles: list[str]
+
+
+class NearbyPlace(BaseModel):
+    id: str = Field(description="The place's IRI; dereference it, or GET /places/{key}")
+    label: str
+    types: list[TypeRef]
+    identifiers: list[str]
+    description: str | None
+    context: ContextSummary
+    lat: float
+    lon: float
+    distance_m: float = Field(description="Great-circle distance from the asked point, metres")
+    bearing_deg: float = Field(description="Initial bearing from the asked point, degrees from north")
+
+
+class NearbyPage(BaseModel):
+    items: list[NearbyPlace]
+    total: int = Field(description="Places matching in the whole radius")
+    offset: int
+    limit: int
+    next_cursor: str | None = Field(description="Pass as `cursor` for the next page; null on the last page")
+
+
+class NearestPlace(Ref):
+    distance_m: float
+    bearing_deg: float
+
+
+class RelatedPlace(Ref):
+    via: list[Ref] = Field(description="The stories, collections, sources or tags it shares")
+
+
+class LinkedResource(BaseModel):
+    id: str
+    title: str | None
+    description: str | None
+    kind: list[str]
+    url: str | None
+    date: str | None
+    publisher: list[Ref]
+    sample_content: bool
+    places: list[Ref] = Field(description="The other places this resource links")
+
+
+class ConceptMatch(Ref):
+    relation: str
+    broader: list[Ref]
+
+
+class PlaceType(Ref):
+    matches: list[ConceptMatch]
+
+
+class PlaceContext(BaseModel):
+    id: str
+    label: str
+    labels: dict[str, str]
+    name: str | None
+    description: str | None
+    lat: float
+    lon: float
+    types: list[PlaceType]
+    identifiers: list[str]
+    address: dict[str, str | None] | None
+    municipality: str | None
+    province: str | None
+    protection_status: str | None
+    situation: str | None
+    build_years: dict[str, int | None] | None
+    links: list[str]
+    stories: list[LinkedResource]
+    collections: list[LinkedResource]
+    sources: list[LinkedResource]
+    objects: list[LinkedResource]
+    related_places: list[RelatedPlace]
+    nearest_places: list[NearestPlace]
+    tourist_info: dict[str, Any] | None
+    context: ContextSummary
+
+
+class Health(BaseModel):
+    status: str
+    store: str
+    triples: int
+    places: int

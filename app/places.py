@@ -1,0 +1,364 @@
+"""Places of meaning: what is near a point, and the full context of one place. No HTTP here."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+import math
+from collections import defaultdict
+from dataclasses import dataclass
+from typing import Any
+
+from rdflib import Graph, Literal, URIRef
+from rdflib.namespace import DCTERMS, FOAF, OWL, RDF, RDFS, SKOS
+from rdflib.term import Node
+
+from .errors import BadRequest, NotFound
+from .geo import bearing_deg, valid_coordinates
+from .lang import pick, text
+from .queries import query
+from .spatial import Hits, PlaceIndex
+from .store import GraphStore
+from .terms import is_iri
+
+SCHEMA = "https://schema.org/"
+PVB = "https://w3id.org/pvb/ns#"
+GEO = "http://www.w3.org/2003/01/geo/wgs84_pos#"
+COUNT_KINDS = ("stories", "collections", "sources", "tags", "comments", "bookmarks")
+LINK_PROPERTIES = {SCHEMA + "url", str(RDFS.seeAlso), str(FOAF.page), SCHEMA + "sameAs", str(OWL.sameAs),
+                   str(SKOS.exactMatch), str(SKOS.closeMatch)}
+
+
+@dataclass(frozen=True)
+class NearbyRequest:
+    lat: float
+    lon: float
+    radius: float
+    limit: int
+    offset: int = 0
+    cursor: str | None = None
+    prefs: tuple[str, ...] = ("nl", "en")
+    concept: str | None = None
+    tag: str | None = None
+
+
+def validate_point(lat: float, lon: float) -> None:
+    if not valid_coordinates(lat, lon):
+        raise BadRequest("lat must be within [-90, 90] and lon within [-180, 180], both finite numbers")
+
+
+def encode_cursor(distance: float, iri: str) -> str:
+    return base64.urlsafe_b64encode(json.dumps([distance, iri]).encode()).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str) -> tuple[float, str]:
+    try:
+        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
+        distance, iri = json.loads(raw)
+        if not isinstance(iri, str) or not math.isfinite(float(distance)):
+            raise ValueError
+        return float(distance), iri
+    except (ValueError, TypeError, binascii.Error, UnicodeDecodeError) as exc:
+        raise BadRequest("cursor is not one this server gave out") from exc
+
+
+def resolve_concepts(store: GraphStore, value: str) -> list[URIRef]:
+    """A concept named by IRI, or by one of its labels (case-insensitive)."""
+    if is_iri(value):
+        return [URIRef(value)]
+    found = [row["concept"] for row in store.select(query("concepts_by_label").bind(text=Literal(value)))]
+    if not found:
+        raise NotFound(f"No concept is labelled {value!r}")
+    return found  # type: ignore[return-value]
+
+
+def places_with(store: GraphStore, concepts: list[URIRef]) -> set[str]:
+    return {str(row["place"]) for row in store.select(query("places_with_concept").bind(concept=concepts))}
+
+
+def nearby(store: GraphStore, index: PlaceIndex, request: NearbyRequest) -> dict[str, Any]:
+    validate_point(request.lat, request.lon)
+    hits = index.current().within(request.lat, request.lon, request.radius)
+    positions = list(range(len(hits.iris)))
+    for value in (request.concept, request.tag):
+        if value:
+            allowed = places_with(store, resolve_concepts(store, value))
+            positions = [i for i in positions if hits.iris[i] in allowed]
+    start = request.offset
+    if request.cursor:
+        after = decode_cursor(request.cursor)
+        start = next((n for n, i in enumerate(positions)
+                      if (float(hits.distances[i]), hits.iris[i]) > after), len(positions))
+    page = positions[start:start + request.limit]
+    summaries = summarize(store, [hits.iris[i] for i in page], list(request.prefs))
+    items = [_nearby_item(hits, i, request, summaries) for i in page]
+    more = start + len(page) < len(positions)
+    return {
+        "items": items,
+        "total": len(positions),
+        "offset": start,
+        "limit": request.limit,
+        "next_cursor": encode_cursor(float(hits.distances[page[-1]]), hits.iris[page[-1]]) if more else None,
+    }
+
+
+def _nearby_item(hits: Hits, i: int, request: NearbyRequest, summaries: dict[str, dict]) -> dict[str, Any]:
+    iri = hits.iris[i]
+    lat, lon = float(hits.lats[i]), float(hits.lons[i])
+    return {
+        "id": iri,
+        **summaries[iri],
+        "lat": lat,
+        "lon": lon,
+        "distance_m": round(float(hits.distances[i]), 2),
+        "bearing_deg": round(bearing_deg(request.lat, request.lon, lat, lon), 1),
+    }
+
+
+def summarize(store: GraphStore, iris: list[str], prefs: list[str]) -> dict[str, dict[str, Any]]:
+    """Label, types, identifiers, description and why-it-matters counts for a page of places."""
+    if not iris:
+        return {}
+    terms = [URIRef(i) for i in iris]
+    values: dict[str, dict[str, list[Node]]] = {i: defaultdict(list) for i in iris}
+    type_labels: dict[str, list[Node]] = defaultdict(list)
+    for row in store.select(query("place_summaries").bind(place=terms)):
+        place, key = str(row["place"]), str(row["key"])
+        if key == "typeLabel":
+            type_labels[str(row["about"])].append(row["value"])
+        else:
+            values[place][key].append(row["value"])
+    counts: dict[str, dict[str, int]] = {i: dict.fromkeys(COUNT_KINDS, 0) for i in iris}
+    for row in store.select(query("place_context_counts").bind(place=terms)):
+        counts[str(row["place"])][str(row["kind"])] += int(row["n"])  # type: ignore[call-overload]
+    titles: dict[str, dict[str, list[Node]]] = {i: defaultdict(list) for i in iris}
+    for row in store.select(query("place_story_titles").bind(place=terms)):
+        titles[str(row["place"])][str(row["story"])].append(row["title"])
+    result = {}
+    for iri in iris:
+        found = values[iri]
+        result[iri] = {
+            "label": text(pick(found["label"], prefs)) or iri,
+            "types": [{"id": str(t), "label": text(pick(type_labels[str(t)], prefs))}
+                      for t in sorted(set(found["type"]))],
+            "identifiers": sorted({str(v) for v in found["identifier"]}),
+            "description": text(pick(found["description"], prefs)),
+            "context": {**counts[iri],
+                        "story_titles": sorted(text(pick(t, prefs)) or "" for t in titles[iri].values())},
+        }
+    return result
+
+
+def require_place(store: GraphStore, iri: str) -> URIRef:
+    if not is_iri(iri) or not store.ask(query("place_exists").bind(place=URIRef(iri))):
+        raise NotFound(f"No place {iri!r}")
+    return URIRef(iri)
+
+
+def context(store: GraphStore, index: PlaceIndex, iri: str, prefs: list[str], nearest: int = 5) -> dict[str, Any]:
+    """Everything that says why one place matters, in the reader's language."""
+    place = require_place(store, iri)
+    props: dict[str, list[Node]] = defaultdict(list)
+    object_labels: dict[str, list[Node]] = defaultdict(list)
+    for row in store.select(query("place_properties").bind(place=place)):
+        props[str(row["p"])].append(row["o"])
+        if "olabel" in row:
+            object_labels[str(row["o"])].append(row["olabel"])
+    parts = _parts(store, place)
+    lat, lon = float(props[GEO + "lat"][0]), float(props[GEO + "long"][0])  # type: ignore[arg-type]
+    linked = _linked_resources(store, place, prefs)
+    summary = summarize(store, [iri], prefs)[iri]
+    return {
+        "id": iri,
+        "label": summary["label"],
+        "labels": {(v.language or ""): str(v) for v in props[str(RDFS.label)] + props[SCHEMA + "name"]
+                   if isinstance(v, Literal)},
+        "name": text(pick(props[SCHEMA + "name"], prefs)),
+        "description": summary["description"],
+        "lat": lat,
+        "lon": lon,
+        "types": _types(store, place, prefs),
+        "identifiers": summary["identifiers"],
+        "address": _address(parts.get(SCHEMA + "address", {})),
+        "municipality": text(pick(props[PVB + "municipality"], prefs)),
+        "province": text(pick(props[PVB + "province"], prefs)),
+        "protection_status": text(pick(props[PVB + "protectionStatus"], prefs)),
+        "situation": text(pick(props[PVB + "situation"], prefs)),
+        "build_years": _build_years(props),
+        "links": sorted({str(o) for p in LINK_PROPERTIES for o in props[p] if isinstance(o, URIRef)}),
+        **linked,
+        "related_places": _related(store, place, prefs),
+        "nearest_places": _nearest(store, index, iri, lat, lon, prefs, nearest),
+        "tourist_info": _tourist_info(props, parts, prefs),
+        "context": summary["context"],
+    }
+
+
+def _parts(store: GraphStore, place: URIRef) -> dict[str, dict[str, dict[str, list[Node]]]]:
+    """link property → node → property → values, for the nodes a place owns."""
+    parts: dict[str, dict[str, dict[str, list[Node]]]] = defaultdict(lambda: defaultdict(lambda: defaultdict(list)))
+    for row in store.select(query("place_parts").bind(place=place)):
+        parts[str(row["link"])][str(row["node"])][str(row["p"])].append(row["o"])
+    return parts
+
+
+def _first(values: list[Node]) -> str | None:
+    return str(values[0]) if values else None
+
+
+def _address(nodes: dict[str, dict[str, list[Node]]]) -> dict[str, str | None] | None:
+    for node in nodes.values():
+        return {
+            "street": _first(node[SCHEMA + "streetAddress"]),
+            "postal_code": _first(node[SCHEMA + "postalCode"]),
+            "locality": _first(node[SCHEMA + "addressLocality"]),
+            "region": _first(node[SCHEMA + "addressRegion"]),
+            "country": _first(node[SCHEMA + "addressCountry"]),
+        }
+    return None
+
+
+def _build_years(props: dict[str, list[Node]]) -> dict[str, int | None] | None:
+    start, end = props[PVB + "buildYearStart"], props[PVB + "buildYearEnd"]
+    if not start and not end:
+        return None
+
+    def year(values: list[Node]) -> int | None:
+        try:
+            return int(str(values[0])) if values else None
+        except ValueError:
+            return None
+
+    return {"start": year(start), "end": year(end)}
+
+
+def _types(store: GraphStore, place: URIRef, prefs: list[str]) -> list[dict[str, Any]]:
+    labels: dict[str, list[Node]] = defaultdict(list)
+    broader: dict[str, set[str]] = defaultdict(set)
+    matches: dict[str, list[tuple[str, str]]] = defaultdict(list)
+    types: list[str] = []
+    for row in store.select(query("type_concepts").bind(place=place)):
+        concept, relation, type_ = str(row["concept"]), str(row["relation"]), str(row["type"])
+        if "label" in row:
+            labels[concept].append(row["label"])
+        if "broader" in row:
+            broader[concept].add(str(row["broader"]))
+        if relation == "type" and type_ not in types:
+            types.append(type_)
+        elif relation in ("exactMatch", "closeMatch") and (concept, relation) not in matches[type_]:
+            matches[type_].append((concept, relation))
+
+    def concept(iri: str) -> dict[str, Any]:
+        return {"id": iri, "label": text(pick(labels[iri], prefs))}
+
+    def chain(iri: str) -> list[dict[str, Any]]:
+        path, seen = [], {iri}
+        current = iri
+        while broader[current]:
+            current = sorted(broader[current])[0]
+            if current in seen:
+                break
+            seen.add(current)
+            path.append(concept(current))
+        return path
+
+    return [{**concept(t), "matches": [{**concept(c), "relation": r, "broader": chain(c)}
+                                       for c, r in sorted(matches[t])]}
+            for t in sorted(types)]
+
+
+def _labels(store: GraphStore, iris: set[str], prefs: list[str]) -> dict[str, str]:
+    if not iris:
+        return {}
+    found: dict[str, list[Node]] = defaultdict(list)
+    for row in store.select(query("labels").bind(resource=[URIRef(i) for i in sorted(iris)])):
+        found[str(row["resource"])].append(row["label"])
+    return {iri: text(pick(found[iri], prefs)) or iri for iri in iris}
+
+
+KIND_CLASSES = {"stories": PVB + "Story", "collections": PVB + "Collection", "sources": PVB + "Source",
+                "objects": PVB + "HeritageObject"}
+
+
+def _linked_resources(store: GraphStore, place: URIRef, prefs: list[str]) -> dict[str, list[dict[str, Any]]]:
+    found: dict[str, dict[str, list[Node]]] = defaultdict(lambda: defaultdict(list))
+    for row in store.select(query("place_linked_resources").bind(place=place)):
+        found[str(row["resource"])][str(row["key"])].append(row["value"])
+    names = _labels(store, {str(v) for r in found.values() for v in r["place"] + r["publisher"]}, prefs)
+    grouped: dict[str, list[dict[str, Any]]] = {kind: [] for kind in KIND_CLASSES}
+    for iri, values in sorted(found.items()):
+        classes = {str(c) for c in values["type"]}
+        kind = next((k for k, cls in KIND_CLASSES.items() if cls in classes), "sources")
+        grouped[kind].append({
+            "id": iri,
+            "title": text(pick(values["title"], prefs)),
+            "description": text(pick(values["description"], prefs)),
+            "kind": sorted(c.removeprefix(PVB) for c in classes if c.startswith(PVB)),
+            "url": _first(values["url"]),
+            "date": _first(values["date"]),
+            "publisher": [{"id": str(p), "label": names[str(p)]} for p in sorted(set(values["publisher"]))],
+            "sample_content": any(str(v) == "true" for v in values["sample"]),
+            "places": [{"id": str(p), "label": names[str(p)]} for p in sorted(set(values["place"]))
+                       if p != place],
+        })
+    return grouped
+
+
+def _related(store: GraphStore, place: URIRef, prefs: list[str]) -> list[dict[str, Any]]:
+    via: dict[str, set[str]] = defaultdict(set)
+    for row in store.select(query("related_places").bind(place=place)):
+        via[str(row["other"])].add(str(row["via"]))
+    names = _labels(store, set(via) | {v for vs in via.values() for v in vs}, prefs)
+    ranked = sorted(via.items(), key=lambda kv: (-len(kv[1]), names[kv[0]], kv[0]))[:50]
+    return [{"id": other, "label": names[other],
+             "via": [{"id": v, "label": names[v]} for v in sorted(vias)]} for other, vias in ranked]
+
+
+def _nearest(store: GraphStore, index: PlaceIndex, iri: str, lat: float, lon: float, prefs: list[str],
+             count: int) -> list[dict[str, Any]]:
+    radius = 250.0
+    hits = index.current().within(lat, lon, radius)
+    while len(hits.iris) <= count and radius < 50_000:
+        radius *= 4
+        hits = index.current().within(lat, lon, radius)
+    chosen = [i for i, other in enumerate(hits.iris) if other != iri][:count]
+    names = _labels(store, {hits.iris[i] for i in chosen}, prefs)
+    return [{"id": hits.iris[i], "label": names[hits.iris[i]], "distance_m": round(float(hits.distances[i]), 2),
+             "bearing_deg": round(bearing_deg(lat, lon, float(hits.lats[i]), float(hits.lons[i])), 1)}
+            for i in chosen]
+
+
+def _tourist_info(props: dict[str, list[Node]], parts: dict[str, Any], prefs: list[str]) -> dict[str, Any] | None:
+    hours = [{"days": sorted(str(d).removeprefix(SCHEMA) for d in node[SCHEMA + "dayOfWeek"]),
+              "opens": _first(node[SCHEMA + "opens"]), "closes": _first(node[SCHEMA + "closes"]),
+              "valid_from": _first(node[SCHEMA + "validFrom"]),
+              "valid_through": _first(node[SCHEMA + "validThrough"])}
+             for _, node in sorted(parts.get(SCHEMA + "openingHoursSpecification", {}).items())]
+    features = [{"name": text(pick(node[SCHEMA + "name"], prefs)), "value": _first(node[SCHEMA + "value"])}
+                for _, node in sorted(parts.get(SCHEMA + "amenityFeature", {}).items())]
+    offers = [{"name": text(pick(node[SCHEMA + "name"], prefs)), "price": _first(node[SCHEMA + "price"]),
+               "currency": _first(node[SCHEMA + "priceCurrency"])}
+              for _, node in sorted(parts.get(SCHEMA + "offers", {}).items())]
+    free, public = props[SCHEMA + "isAccessibleForFree"], props[SCHEMA + "publicAccess"]
+    if not (hours or features or offers or free or public):
+        return None
+    return {
+        "opening_hours": hours,
+        "free": str(free[0]) == "true" if free else None,
+        "public_access": str(public[0]) == "true" if public else None,
+        "fees": offers,
+        "accessibility": features,
+        "sample_content": any(str(v) == "true" for v in props[PVB + "sampleContent"])
+        or any(str(v) == "true" for nodes in parts.values() for node in nodes.values()
+               for v in node[PVB + "sampleContent"]),
+    }
+
+
+def place_graph(store: GraphStore, iri: str) -> Graph:
+    place = require_place(store, iri)
+    graph = store.construct(query("place_graph").bind(place=place))
+    for prefix, ns in (("schema", SCHEMA), ("pvb", PVB), ("geo", GEO), ("dcterms", str(DCTERMS)),
+                       ("skos", str(SKOS)), ("rdfs", str(RDFS)), ("rdf", str(RDF))):
+        graph.bind(prefix, ns)
+    return graph

@@ -1,0 +1,69 @@
+"""The named SPARQL queries in queries/*.rq, loaded once, with values bound through VALUES.
+
+A query declares where values go with a placeholder block that is valid SPARQL on its own:
+`VALUES ?place { UNDEF }` or `VALUES (?place ?cell) { (UNDEF UNDEF) }`. Binding replaces the
+placeholder with validated terms; an unbound placeholder stays UNDEF (no constraint). The same
+text runs on every SPARQL 1.1 store, and no user input is ever pasted into a query.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from functools import cache
+from pathlib import Path
+
+from rdflib.term import Node
+
+from . import ROOT
+from .terms import sparql_term
+
+QUERY_DIR = ROOT / "queries"
+_PLACEHOLDER = re.compile(
+    r"VALUES\s*(?P<vars>\?\w+|\((?:\s*\?\w+)+\s*\))\s*\{\s*(?:UNDEF|\((?:\s*UNDEF)+\s*\))\s*\}",
+    re.IGNORECASE,
+)
+
+Bindable = Node | str | int | float | bool
+_SCALAR = (Node, str, int, float, bool)
+
+
+class Query:
+    def __init__(self, name: str, text: str) -> None:
+        self.name = name
+        self.text = text
+        self.placeholders = [(tuple(re.findall(r"\?(\w+)", m.group("vars"))), m.span())
+                             for m in _PLACEHOLDER.finditer(text)]
+
+    def bind(self, rows: Mapping[tuple[str, ...], Iterable[Sequence[Bindable | None]]] | None = None,
+             **values: Bindable | Iterable[Bindable] | None) -> str:
+        """The text with placeholders filled: `name=term`, `name=[terms]`, or
+        `rows={("a", "b"): [(a1, b1), …]}` for a multi-variable block."""
+        blocks: dict[tuple[str, ...], str] = {}
+        for name, value in values.items():
+            if value is None:
+                continue
+            items = [value] if isinstance(value, _SCALAR) else list(value)
+            blocks[(name,)] = f"VALUES ?{name} {{ {' '.join(sparql_term(v) for v in items)} }}"
+        for names, data in (rows or {}).items():
+            body = " ".join(
+                "(" + " ".join("UNDEF" if v is None else sparql_term(v) for v in row) + ")" for row in data)
+            blocks[names] = f"VALUES ({' '.join('?' + n for n in names)}) {{ {body} }}"
+        unknown = set(blocks) - {names for names, _ in self.placeholders}
+        if unknown:
+            raise ValueError(f"{self.name}: no VALUES placeholder for {sorted(unknown)}")
+        text = self.text
+        for names, (start, end) in reversed(self.placeholders):
+            if names in blocks:
+                text = text[:start] + blocks[names] + text[end:]
+        return text
+
+
+@cache
+def load_queries(directory: Path = QUERY_DIR) -> Mapping[str, Query]:
+    return {path.stem: Query(path.stem, path.read_text(encoding="utf-8"))
+            for path in sorted(directory.glob("*.rq"))}
+
+
+def query(name: str) -> Query:
+    return load_queries()[name]

@@ -1,0 +1,58 @@
+"""One settings object for the whole platform, read from `PVB_*` environment variables."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+from pydantic import AliasChoices, Field, field_validator, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DEFAULT_SECRET = "change-me-in-production"  # noqa: S105 - a marker that production refuses
+
+
+class Settings(BaseSettings):
+    """Validated at start-up; tests build their own instead of patching globals."""
+
+    model_config = SettingsConfigDict(env_prefix="PVB_", env_file=".env", extra="ignore")
+
+    environment: Literal["development", "test", "production"] = "development"
+    store: str = Field(
+        default="var/store",
+        validation_alias=AliasChoices("PVB_STORE", "PVB_STORE_PATH", "store"),
+        description="A directory (embedded Oxigraph) or an http(s) SPARQL query URL (remote store).",
+    )
+    update_url: str | None = Field(default=None, description="SPARQL Update URL of a remote store.")
+    graph_store_url: str | None = Field(default=None, description="Graph Store Protocol URL of a remote store.")
+    store_user: str | None = None
+    store_password: str | None = None
+    store_timeout: float = Field(default=10.0, gt=0, description="Seconds before a store call gives up.")
+    base_iri: str = Field(default="http://localhost:8000/", description="Base of every minted resource IRI.")
+    load_sample_data: bool = Field(default=True, description="Load data/ into an empty store at start-up.")
+    secret_key: str = DEFAULT_SECRET
+    nearby_default_radius: float = 1000.0
+    nearby_max_radius: float = 50000.0
+    page_max_limit: int = 100
+    max_body_bytes: int = Field(default=10 * 1024 * 1024, gt=0)
+    log_level: str = "info"
+
+    @field_validator("base_iri")
+    @classmethod
+    def _base_ends_with_slash(cls, value: str) -> str:
+        if not value.startswith(("http://", "https://")):
+            raise ValueError("base_iri must be an http(s) IRI")
+        return value if value.endswith("/") else value + "/"
+
+    @model_validator(mode="after")
+    def _no_default_secret_in_production(self) -> Settings:
+        if self.environment == "production" and self.secret_key == DEFAULT_SECRET:
+            raise ValueError("PVB_SECRET_KEY must be set to a real secret in production")
+        return self
+
+    @property
+    def store_is_remote(self) -> bool:
+        return self.store.startswith(("http://", "https://"))
+
+    @property
+    def store_path(self) -> Path:
+        return Path(self.store)

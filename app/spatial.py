@@ -1,0 +1,149 @@
+"""An in-process spatial index over the places in the store: an accelerator, never the truth.
+
+Points are sorted by (latitude band, longitude), so a radius query is one vectorised binary
+search per band followed by exact great-circle distances for the candidates only. The index
+is rebuilt per graph when that graph's geo version in the store changes, so writes made by any
+process (another worker, the CLI) are seen on the next request.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import threading
+import time
+from dataclasses import dataclass
+
+import numpy as np
+from rdflib import URIRef
+
+from .geo import EARTH_RADIUS_M, bounding_box, haversine_m
+from .queries import query
+from .store import GraphStore
+
+log = logging.getLogger(__name__)
+BAND_DEG = 0.01  # ~1.1 km latitude bands
+_EPS = 1e-9
+
+
+@dataclass(frozen=True)
+class Hits:
+    """Places within a radius, nearest first (ties by IRI)."""
+
+    iris: list[str]
+    distances: np.ndarray
+    lats: np.ndarray
+    lons: np.ndarray
+
+
+class PointIndex:
+    """An immutable sorted point set; cheap to query, rebuilt (not mutated) on change."""
+
+    def __init__(self, iris: list[str], lats: np.ndarray, lons: np.ndarray) -> None:
+        bands = np.floor((lats + 90.0) / BAND_DEG)
+        keys = bands * 1000.0 + (lons + 180.0)
+        order = np.argsort(keys, kind="stable")
+        self.keys = keys[order]
+        self.lats = lats[order]
+        self.lons = lons[order]
+        self.iris = [iris[i] for i in order]
+        rank = np.empty(len(iris), dtype=np.int64)
+        rank[np.argsort(np.array(self.iris, dtype=object), kind="stable")] = np.arange(len(iris))
+        self.iri_rank = rank
+
+    def __len__(self) -> int:
+        return len(self.iris)
+
+    def within(self, lat: float, lon: float, radius_m: float) -> Hits:
+        candidates = self._candidates(lat, lon, radius_m)
+        distances = haversine_m(lat, lon, self.lats[candidates], self.lons[candidates])
+        inside = distances <= radius_m
+        candidates, distances = candidates[inside], distances[inside]
+        order = np.lexsort((self.iri_rank[candidates], distances))
+        candidates, distances = candidates[order], distances[order]
+        return Hits([self.iris[i] for i in candidates], distances, self.lats[candidates], self.lons[candidates])
+
+    def _candidates(self, lat: float, lon: float, radius_m: float) -> np.ndarray:
+        if not len(self.iris):
+            return np.empty(0, dtype=np.int64)
+        south, north, spans = bounding_box(lat, lon, radius_m * (1 + 1e-9) + 1e-6)
+        bands = np.arange(math.floor((south + 90.0) / BAND_DEG), math.floor((north + 90.0) / BAND_DEG) + 1,
+                          dtype=np.float64)
+        ranges = []
+        for west, east in spans:
+            starts = np.searchsorted(self.keys, bands * 1000.0 + (west + 180.0 - _EPS), side="left")
+            ends = np.searchsorted(self.keys, bands * 1000.0 + (east + 180.0 + _EPS), side="right")
+            ranges.extend((s, e) for s, e in zip(starts.tolist(), ends.tolist(), strict=True) if e > s)
+        if not ranges:
+            return np.empty(0, dtype=np.int64)
+        return np.concatenate([np.arange(s, e) for s, e in ranges])
+
+
+def _empty_index() -> PointIndex:
+    return PointIndex([], np.empty(0), np.empty(0))
+
+
+class PlaceIndex:
+    """The places of every graph that has derived geo data, kept in step with the store."""
+
+    def __init__(self, store: GraphStore) -> None:
+        self._store = store
+        self._lock = threading.Lock()
+        self._versions: dict[str, str] = {}
+        self._points: dict[str, tuple[list[str], np.ndarray, np.ndarray]] = {}
+        self._index = _empty_index()
+
+    def current(self) -> PointIndex:
+        """The index, refreshed first if any graph's geo version changed in the store."""
+        versions = dict(self._store.select_values(query("geo_versions").text))
+        if versions != self._versions:
+            with self._lock:
+                if versions != self._versions:
+                    self._refresh(versions)
+        return self._index
+
+    def _refresh(self, versions: dict[str, str]) -> None:
+        started = time.perf_counter()
+        for graph in set(self._points) - set(versions):
+            del self._points[graph]
+        for graph, version in versions.items():
+            if self._versions.get(graph) != version:
+                self._points[graph] = self._load_graph(graph)
+        seen: set[str] = set()
+        iris: list[str] = []
+        lats: list[np.ndarray] = []
+        lons: list[np.ndarray] = []
+        for graph in sorted(self._points):
+            g_iris, g_lats, g_lons = self._points[graph]
+            keep = [i for i, iri in enumerate(g_iris) if iri not in seen]
+            seen.update(g_iris)
+            iris.extend(g_iris[i] for i in keep)
+            lats.append(g_lats[keep])
+            lons.append(g_lons[keep])
+        self._index = (PointIndex(iris, np.concatenate(lats), np.concatenate(lons)) if iris
+                       else _empty_index())
+        self._versions = versions
+        log.info("spatial index: %d places from %d graphs in %.0f ms", len(iris), len(self._points),
+                 (time.perf_counter() - started) * 1000)
+
+    def _load_graph(self, graph: str) -> tuple[list[str], np.ndarray, np.ndarray]:
+        points = read_points(self._store, graph)
+        return ([p[0] for p in points], np.array([p[1] for p in points], dtype=np.float64),
+                np.array([p[2] for p in points], dtype=np.float64))
+
+
+def read_points(store: GraphStore, graph: str) -> list[tuple[str, float, float]]:
+    """(IRI, lat, lon) of every place in a graph with valid coordinates; others are skipped,
+    never allowed to break the index (validation keeps them out of uploads)."""
+    points = []
+    for place, lat, lon in store.select_values(query("graph_points").bind(graph=URIRef(graph))):
+        try:
+            la, lo = float(lat), float(lon)  # type: ignore[arg-type]
+        except (TypeError, ValueError):
+            continue
+        if -90.0 <= la <= 90.0 and -180.0 <= lo <= 180.0:
+            points.append((place, la, lo))  # type: ignore[arg-type]
+    return points
+
+
+__all__ = ["EARTH_RADIUS_M", "Hits", "PlaceIndex", "PointIndex", "read_points"]

@@ -1,0 +1,73 @@
+"""The one store interface every backend implements; domain code depends only on this."""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Iterator
+from typing import BinaryIO
+
+from rdflib import Graph
+from rdflib.term import Node
+
+Row = dict[str, Node]
+
+# Media types every backend accepts for `load`, with the file extensions that name them.
+RDF_MEDIA_TYPES = {
+    "text/turtle": (".ttl",),
+    "application/n-triples": (".nt",),
+    "application/n-quads": (".nq",),
+    "application/trig": (".trig",),
+    "application/rdf+xml": (".rdf", ".owl", ".xml"),
+    "application/ld+json": (".jsonld", ".json"),
+    "text/n3": (".n3",),
+}
+QUAD_MEDIA_TYPES = {"application/n-quads", "application/trig"}
+
+
+class GraphStore(ABC):
+    """An RDF dataset queried with SPARQL 1.1; every write is atomic unless it says otherwise.
+
+    The default graph of `select`/`ask`/`construct` is the union of all graphs: queries that must
+    not see private graphs name their graphs explicitly (the public SPARQL endpoint does).
+    """
+
+    @abstractmethod
+    def select(self, query: str) -> list[Row]:
+        """Rows of a SELECT as rdflib terms; unbound variables are absent from a row."""
+
+    @abstractmethod
+    def select_values(self, query: str) -> Iterator[tuple[str | None, ...]]:
+        """Lexical values of a SELECT in projection order: the fast path for bulk reads."""
+
+    @abstractmethod
+    def ask(self, query: str) -> bool: ...
+
+    @abstractmethod
+    def construct(self, query: str) -> Graph: ...
+
+    @abstractmethod
+    def update(self, update: str) -> None:
+        """Run a SPARQL Update request as one transaction: all of it is applied, or none."""
+
+    @abstractmethod
+    def load(self, stream: BinaryIO, media_type: str, *, graph: str | None = None,
+             base_iri: str | None = None, atomic: bool = True) -> None:
+        """Parse and add RDF. `atomic=False` allows a faster streaming bulk load that may leave
+        part of the file behind on failure (for operators loading big files by hand)."""
+
+    @abstractmethod
+    def named_graphs(self) -> list[str]: ...
+
+    @abstractmethod
+    def quad_count(self) -> int: ...
+
+    @abstractmethod
+    def dump(self, out: BinaryIO) -> None:
+        """Write every quad as N-Quads, from one consistent snapshot."""
+
+    @abstractmethod
+    def ping(self) -> None:
+        """Raise StoreUnavailable when the store cannot answer."""
+
+    def close(self) -> None:  # noqa: B027 - optional hook
+        """Release files or connections."""

@@ -1,0 +1,53 @@
+"""Validated RDF terms and their SPARQL syntax: the only way user values reach a query."""
+
+from __future__ import annotations
+
+import math
+import re
+
+from rdflib import Literal, URIRef
+from rdflib.namespace import XSD
+from rdflib.term import Node
+
+from .errors import BadRequest
+
+_IRI = re.compile(r"^[A-Za-z][A-Za-z0-9+.\-]*:[^\s<>\"{}|\\^`\x00-\x20\x7f]*$")
+_LANG = re.compile(r"^[A-Za-z]{1,8}(-[A-Za-z0-9]{1,8})*$")
+_ECHAR = {"\\": "\\\\", '"': '\\"', "\n": "\\n", "\r": "\\r", "\t": "\\t", "\b": "\\b", "\f": "\\f"}
+
+
+def is_iri(value: str) -> bool:
+    return bool(_IRI.match(value))
+
+
+def iri(value: str) -> URIRef:
+    """An absolute IRI, or a 400 naming the bad value."""
+    if not isinstance(value, str) or len(value) > 4096 or not _IRI.match(value):
+        raise BadRequest(f"Not a valid absolute IRI: {str(value)[:200]!r}")
+    return URIRef(value)
+
+
+def sparql_term(term: Node | str | int | float | bool) -> str:
+    """SPARQL syntax of one term; raises on anything that could break out of its position."""
+    if isinstance(term, bool):
+        return "true" if term else "false"
+    if isinstance(term, int):
+        return str(term)
+    if isinstance(term, float):
+        if not math.isfinite(term):
+            raise BadRequest("Numbers must be finite")
+        return f'"{term!r}"^^<{XSD.double}>'
+    if isinstance(term, URIRef):
+        return f"<{iri(str(term))}>"
+    if isinstance(term, Literal):
+        text = '"' + "".join(_ECHAR.get(ch, ch) for ch in str(term)) + '"'
+        if term.language:
+            if not _LANG.match(term.language):
+                raise BadRequest(f"Not a valid language tag: {term.language!r}")
+            return f"{text}@{term.language}"
+        if term.datatype:
+            return f"{text}^^<{iri(str(term.datatype))}>"
+        return text
+    if isinstance(term, str):
+        return sparql_term(Literal(term))
+    raise TypeError(f"Cannot bind {type(term).__name__} into SPARQL")
