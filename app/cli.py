@@ -92,6 +92,43 @@ def cmd_stats(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_users_create(args: argparse.Namespace) -> int:
+    from .accounts import create_account, ensure_institution, grant
+    from .store import open_store
+
+    settings = _settings(args)
+    store = open_store(settings)
+    try:
+        global_roles = ("visitor", args.role) if args.role in ("moderator", "admin") else ("visitor",)
+        user = create_account(store, settings.base_iri, args.username, args.password,
+                              args.display_name or args.username, email=args.email, roles=global_roles)
+        if args.role in ("staff", "curator"):
+            if not args.institution:
+                raise Problem(f"--role {args.role} needs --institution NAME", status=400, title="Bad Request")
+            institution = ensure_institution(store, settings.base_iri, args.institution)
+            grant(store, user, args.role, institution)
+            print(f"{user.username}: {args.role} of {institution}")
+        else:
+            print(f"{user.username}: {', '.join(global_roles)}")
+    finally:
+        store.close()
+    return 0
+
+
+def cmd_users_list(args: argparse.Namespace) -> int:
+    from .accounts import list_accounts
+    from .store import open_store
+
+    store = open_store(_settings(args))
+    try:
+        for user in list_accounts(store):
+            places = [f"staff:{i}" for i in sorted(user.staff_of)] + [f"curator:{i}" for i in sorted(user.curator_of)]
+            print("\t".join([user.username, user.display_name, ",".join(sorted(user.roles)), " ".join(places)]))
+    finally:
+        store.close()
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="pvb", description="Plaatsen van Betekenis — places of meaning")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -116,6 +153,20 @@ def build_parser() -> argparse.ArgumentParser:
 
     stats = command("stats", "Count triples, graphs and places in the store.")
     stats.set_defaults(func=cmd_stats)
+
+    users = sub.add_parser("users", help="Manage accounts.").add_subparsers(dest="users_command", required=True)
+    create = users.add_parser("create", help="Create an account (and its institution when new).")
+    create.add_argument("--store")
+    create.add_argument("username")
+    create.add_argument("--password", required=True)
+    create.add_argument("--display-name")
+    create.add_argument("--email")
+    create.add_argument("--role", default="visitor", choices=["visitor", "staff", "curator", "moderator", "admin"])
+    create.add_argument("--institution", help="institution name, for --role staff or curator")
+    create.set_defaults(func=cmd_users_create)
+    listing = users.add_parser("list", help="List accounts with their roles.")
+    listing.add_argument("--store")
+    listing.set_defaults(func=cmd_users_list)
     return parser
 
 

@@ -9,7 +9,7 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 from starlette.concurrency import run_in_threadpool
 
-from .api import errors, health, places
+from .api import auth, errors, health, institutions, places
 from .loading import load_sample_data
 from .settings import Settings
 from .spatial import PlaceIndex
@@ -43,5 +43,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.settings = settings
     errors.install(app)
     app.include_router(places.router)
+    app.include_router(auth.router)
+    app.include_router(institutions.router)
     app.include_router(health.router)
     return app

@@ -30,6 +30,7 @@ class Settings(BaseSettings):
     base_iri: str = Field(default="http://localhost:8000/", description="Base of every minted resource IRI.")
     load_sample_data: bool = Field(default=True, description="Load data/ into an empty store at start-up.")
     secret_key: str = DEFAULT_SECRET
+    access_token_minutes: int = Field(default=720, gt=0, description="Lifetime of an access token.")
     nearby_default_radius: float = 1000.0
     nearby_max_radius: float = 50000.0
     page_max_limit: int = 100
