@@ -12,17 +12,20 @@ from typing import BinaryIO
 from .errors import Problem
 from .settings import Settings
 
+_STORE_OPTIONS = {"store": "PVB_STORE", "update_url": "PVB_UPDATE_URL", "graph_store_url": "PVB_GRAPH_STORE_URL"}
+
 
 def _settings(args: argparse.Namespace) -> Settings:
-    overrides = {"store": args.store} if getattr(args, "store", None) else {}
+    overrides = {name: getattr(args, name) for name in _STORE_OPTIONS if getattr(args, name, None)}
     return Settings(**overrides)
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
     import uvicorn
 
-    if args.store:
-        os.environ["PVB_STORE"] = args.store  # workers build their settings from the environment
+    for name, variable in _STORE_OPTIONS.items():
+        if getattr(args, name, None):
+            os.environ[variable] = getattr(args, name)  # workers build their settings from the environment
     uvicorn.run("app.main:create_app", factory=True, host=args.host, port=args.port, workers=args.workers,
                 log_level=Settings().log_level)
     return 0
@@ -99,6 +102,10 @@ def build_parser() -> argparse.ArgumentParser:
     def command(name: str, help_text: str) -> argparse.ArgumentParser:
         p = sub.add_parser(name, help=help_text, description=help_text)
         p.add_argument("--store", help="store directory or SPARQL query URL (default: PVB_STORE or var/store)")
+        p.add_argument("--update-url", help="SPARQL Update URL of a remote store (default: PVB_UPDATE_URL, "
+                       "or derived from the query URL)")
+        p.add_argument("--graph-store-url", help="Graph Store Protocol URL of a remote store (default: "
+                       "PVB_GRAPH_STORE_URL, or derived from the query URL)")
         return p
 
     serve = command("serve", "Run the HTTP API (loads the sample data into an empty store first).")
