@@ -42,6 +42,8 @@ log = logging.getLogger(__name__)
 XSD = "http://www.w3.org/2001/XMLSchema#"
 RETRY_AFTER = "5"
 DEADLOCK_RETRIES = 4
+BULK_TIMEOUT = 600.0
+BULK_BYTES = 256 * 1024
 # Graphs Virtuoso keeps for itself in every database: not part of the platform's data.
 SYSTEM_GRAPH_PREFIXES = (
     "http://www.openlinksw.com/schemas/", "http://www.w3.org/ns/ldp#", "http://localuriqaserver/",
@@ -101,13 +103,15 @@ class RemoteStore(GraphStore):
         self.graph_store_url = graph_store_url or default_gsp
         self._user, self._password = user, password
         self.timeout = timeout
+        # Bulk writes (loads, re-deriving a big graph) are operator work, not a visitor's request.
+        self.bulk_timeout = max(timeout, BULK_TIMEOUT)
         self._virtuoso: bool | None = None
 
     # -- protocol -----------------------------------------------------------------------------------
 
-    def _wrapper(self, endpoint: str) -> SPARQLWrapper:
+    def _wrapper(self, endpoint: str, timeout: float | None = None) -> SPARQLWrapper:
         wrapper = SPARQLWrapper(endpoint, updateEndpoint=self.update_url, returnFormat=JSON)
-        wrapper.setTimeout(self.timeout)
+        wrapper.setTimeout(timeout or self.timeout)
         wrapper.setMethod(POST)  # long queries (big VALUES blocks) do not fit in a URL
         wrapper.setRequestMethod(URLENCODED)
         wrapper.setOnlyConneg(True)
@@ -180,7 +184,7 @@ class RemoteStore(GraphStore):
 
         def call() -> bytes:
             try:
-                with urllib.request.urlopen(request, timeout=self.timeout) as response:  # noqa: S310 - configured
+                with urllib.request.urlopen(request, timeout=self.bulk_timeout) as response:  # noqa: S310 - configured
                     return response.read()
             except urllib.error.HTTPError as exc:
                 raise self._error(exc.code, _body(exc), what) from exc
@@ -242,7 +246,7 @@ class RemoteStore(GraphStore):
             self.ping()  # learn the engine from its Server header
         if self._virtuoso:
             update = single_values_to_bind(split_big_inserts(update))
-        wrapper = self._wrapper(self.update_url)
+        wrapper = self._wrapper(self.update_url, self.bulk_timeout if len(update) > BULK_BYTES else None)
         wrapper.setQuery(update)
         wrapper.queryType = "INSERT"  # the wrapper guesses the kind from the text; this is an update
         self._run(wrapper, "update")
