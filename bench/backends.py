@@ -165,12 +165,14 @@ def main() -> None:
     results: dict[tuple[str, int, str], dict[str, float]] = {}
     try:
         for name, spec, _ in backends:
-            print(f"{name}: loaded and derived in {load(spec, data):.1f} s")
+            print(f"{name}: loaded and derived in {load(spec, data):.1f} s", flush=True)
             for workers in (1, 2) if name != "embedded" else (1,):
                 process, base = serve(spec, workers, tmp / f"{name}-{workers}.log")
                 try:
                     for kind, requests in (("nearby", nearby), ("context", contexts)):
-                        results[(name, workers, kind)] = run(base, requests)
+                        r = results[(name, workers, kind)] = run(base, requests)
+                        print(f"  {name} {workers} worker(s) {kind}: p50 {r['p50']:.1f} ms, p99 {r['p99']:.1f} ms, "
+                              f"{r['rps']:.0f} req/s", flush=True)
                 finally:
                     stop(process)
     finally:

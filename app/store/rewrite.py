@@ -100,7 +100,7 @@ def _values_blocks(body: list[tuple[str, str]]) -> list[tuple[list[str], list[li
     return blocks
 
 
-def _rewrite_operation(op: list[tuple[str, str]], prefixes: str) -> list[str] | None:
+def _rewrite_operation(op: list[tuple[str, str]], prefixes: dict[str, str]) -> list[str] | None:
     words = [t[1].upper() for t in op]
     try:
         at = words.index("INSERT")
@@ -123,7 +123,7 @@ def _rewrite_operation(op: list[tuple[str, str]], prefixes: str) -> list[str] | 
         binding: dict[str, str | None] = {}
         for part in combo:
             binding.update(part)
-        quads.extend(_instantiate(template, binding))
+        quads.extend(_instantiate(template, binding, prefixes))
     operations = []
     for start in range(0, len(quads), TRIPLES_PER_OPERATION):
         by_graph: dict[str | None, list[str]] = {}
@@ -132,11 +132,12 @@ def _rewrite_operation(op: list[tuple[str, str]], prefixes: str) -> list[str] | 
         # Virtuoso wants one GRAPH group per graph and no '.' between groups.
         parts = [" . ".join(by_graph[None]) + " ."] if None in by_graph else []
         parts += [f"GRAPH {g} {{ " + " . ".join(ts) + " }" for g, ts in by_graph.items() if g is not None]
-        operations.append(prefixes + " INSERT DATA { " + " ".join(parts) + " }")
-    return operations or [prefixes + " INSERT DATA { }"]
+        operations.append("INSERT DATA { " + " ".join(parts) + " }")
+    return operations or ["INSERT DATA { }"]
 
 
-def _instantiate(template: list[tuple[str, str]], binding: dict[str, str | None]) -> list[tuple[str | None, str]]:
+def _instantiate(template: list[tuple[str, str]], binding: dict[str, str | None],
+                 prefixes: dict[str, str]) -> list[tuple[str | None, str]]:
     """The ground triples of a template for one row; a triple with an unbound variable is skipped."""
     out: list[tuple[str | None, str]] = []
     graph: str | None = None
@@ -144,7 +145,16 @@ def _instantiate(template: list[tuple[str, str]], binding: dict[str, str | None]
     i = 0
 
     def value(tok: tuple[str, str]) -> str | None:
-        return binding.get(tok[1][1:]) if tok[0] == "var" else tok[1]
+        kind, text = tok
+        if kind == "var":
+            return binding.get(text[1:])
+        if kind == "word" and text == "a":
+            return "<http://www.w3.org/1999/02/22-rdf-syntax-ns#type>"
+        if kind == "word" and ":" in text:
+            prefix, local = text.split(":", 1)
+            if prefix + ":" in prefixes:
+                return f"<{prefixes[prefix + ':']}{local}>"
+        return text
 
     while i < len(template):
         tok = template[i]
@@ -176,10 +186,9 @@ def split_big_inserts(update: str) -> str:
         return update
     toks = tokens(update)
     ops = _split_operations(toks)
-    # Every prefix of the request is repeated in front of each new operation, so none depends on
-    # the engine carrying prefixes over from an earlier operation.
-    prefixes = " ".join(" ".join(t[1] for t in toks[i:i + 3]) for i, t in enumerate(toks)
-                        if t[1].upper() == "PREFIX" and i + 2 < len(toks) and toks[i + 2][0] == "iri")
+    # New operations spell IRIs out in full: a prologue after ';' is not accepted by every engine.
+    prefixes = {toks[i + 1][1]: toks[i + 2][1][1:-1] for i, t in enumerate(toks)
+                if t[1].upper() == "PREFIX" and i + 2 < len(toks) and toks[i + 2][0] == "iri"}
     rewritten, changed = [], False
     for op in ops:
         new = _rewrite_operation(op, prefixes)
