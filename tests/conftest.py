@@ -25,6 +25,9 @@ from app.store.remote import RemoteStore
 from . import servers as srv
 
 BASE = "http://localhost:8000/"
+# Generous store timeouts in tests (CLI subprocesses inherit it): a loaded machine must not turn a
+# slow answer into a failure; the outage test sets its own short timeout.
+os.environ.setdefault("PVB_STORE_TIMEOUT", "60")
 BACKENDS = [b.strip() for b in os.environ.get("PVB_TEST_BACKENDS", "embedded,oxigraph,virtuoso").split(",")
             if b.strip()]
 REMOTE = ("oxigraph", "virtuoso")
@@ -163,6 +166,7 @@ def server_of(servers: Servers) -> Servers:
 
 
 def make_client(store: str | Path, **settings: object) -> TestClient:
+    settings.setdefault("store_timeout", float(os.environ["PVB_STORE_TIMEOUT"]))
     return TestClient(create_app(Settings(store=str(store), environment="test", **settings)))
 
 
