@@ -7,13 +7,16 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
+from fastapi.staticfiles import StaticFiles
 from starlette.concurrency import run_in_threadpool
 
-from .api import errors, health, places
+from .api import errors, health, places, sparql
 from .loading import load_sample_data
 from .settings import Settings
 from .spatial import PlaceIndex
+from .sparql import SparqlEndpoint
 from .store import open_store
+from .web import STATIC_DIR
 
 log = logging.getLogger(__name__)
 
@@ -41,7 +44,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     app = FastAPI(title="Plaatsen van Betekenis", version="0.1.0", description=DESCRIPTION, lifespan=lifespan)
     app.state.settings = settings
+    app.state.sparql = SparqlEndpoint.from_settings(settings)
     errors.install(app)
     app.include_router(places.router)
     app.include_router(health.router)
+    app.include_router(sparql.router)
+    app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     return app

@@ -35,6 +35,11 @@ class Settings(BaseSettings):
     page_max_limit: int = 100
     max_body_bytes: int = Field(default=10 * 1024 * 1024, gt=0)
     log_level: str = "info"
+    sparql_timeout: float = Field(default=10.0, gt=0, description="Seconds a public SPARQL query may run.")
+    sparql_max_rows: int = Field(default=100_000, gt=0, description="Most rows/triples a SPARQL query returns.")
+    sparql_max_concurrent: int = Field(default=4, gt=0, description="User SPARQL queries running at once.")
+    sparql_service_allowlist: str = Field(
+        default="", description="Space- or comma-separated endpoint IRIs a query may name in SERVICE.")
 
     @field_validator("base_iri")
     @classmethod
@@ -48,6 +53,10 @@ class Settings(BaseSettings):
         if self.environment == "production" and self.secret_key == DEFAULT_SECRET:
             raise ValueError("PVB_SECRET_KEY must be set to a real secret in production")
         return self
+
+    @property
+    def service_allowlist(self) -> frozenset[str]:
+        return frozenset(v for v in self.sparql_service_allowlist.replace(",", " ").split() if v)
 
     @property
     def store_is_remote(self) -> bool:
