@@ -13,8 +13,8 @@ from starlette.concurrency import run_in_threadpool
 from .api import errors, health, places, sparql
 from .loading import load_sample_data
 from .settings import Settings
-from .spatial import PlaceIndex
 from .sparql import SparqlEndpoint
+from .spatial import PlaceIndex
 from .store import open_store
 from .web import STATIC_DIR
 

@@ -171,6 +171,7 @@ class QueryRequest:
     default_graph_uris: Sequence[str] = ()
     named_graph_uris: Sequence[str] = ()
     accept: str | None = None
+    base_iri: str | None = None
 
 
 @dataclass
@@ -238,7 +239,8 @@ class SparqlEndpoint:
             try:
                 outcome["value"] = store.query_dataset(
                     request.query, default_graphs=default, named_graphs=named, results_format=formats.results,
-                    graph_format=formats.graph, max_rows=self.max_rows, deadline=deadline)
+                    graph_format=formats.graph, max_rows=self.max_rows, deadline=deadline,
+                    base_iri=request.base_iri)
             except BaseException as exc:  # noqa: BLE001 - handed to the waiting thread
                 # Drop the frames here: they hold pyoxigraph results, which must die on this thread.
                 exc.__traceback__ = exc.__context__ = exc.__cause__ = None

@@ -9,8 +9,15 @@ from fastapi.responses import HTMLResponse, Response
 from starlette.concurrency import run_in_threadpool
 
 from ..errors import BadRequest, PayloadTooLarge, UnsupportedMediaType
-from ..sparql import (GRAPH_MEDIA_TYPES, QueryRequest, SparqlEndpoint, negotiate, refuse_update,
-                      serialize_graph, service_description)
+from ..sparql import (
+    GRAPH_MEDIA_TYPES,
+    QueryRequest,
+    SparqlEndpoint,
+    negotiate,
+    refuse_update,
+    serialize_graph,
+    service_description,
+)
 from ..web import sparql_page
 
 router = APIRouter(tags=["sparql"])
@@ -55,7 +62,7 @@ async def _run(request: Request, query: str, default: list[str], named: list[str
     endpoint: SparqlEndpoint = request.app.state.sparql
     media_type, body = await run_in_threadpool(
         endpoint.run, request.app.state.store,
-        QueryRequest(query, default, named, request.headers.get("accept")))
+        QueryRequest(query, default, named, request.headers.get("accept"), str(request.url_for("sparql_get"))))
     return Response(body, media_type=media_type, headers={"Vary": "Accept"})
 
 

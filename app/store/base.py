@@ -48,7 +48,8 @@ class GraphStore(ABC):
     @abstractmethod
     def query_dataset(self, query: str, *, default_graphs: Sequence[str], named_graphs: Sequence[str],
                       results_format: str | None, graph_format: str | None,
-                      max_rows: int | None = None, deadline: float | None = None) -> tuple[str, bytes]:
+                      max_rows: int | None = None, deadline: float | None = None,
+                      base_iri: str | None = None) -> tuple[str, bytes]:
         """Run a read-only query against exactly the dataset given and return (media type, body).
 
         For the public SPARQL endpoint, so nothing outside the listed graphs may be seen:
@@ -59,6 +60,7 @@ class GraphStore(ABC):
           application/ld+json, application/rdf+xml). None = the client accepts none: NotAcceptable.
         - more than `max_rows` solutions or triples raises ResultTooLarge; passing `deadline`
           (a `time.monotonic()` value) while producing results raises QueryTimeout.
+        - `base_iri` resolves relative IRIs in the query (the endpoint's own URL).
         - syntax errors raise BadRequest with the position; an update raises BadRequest.
         """
 

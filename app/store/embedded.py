@@ -119,9 +119,11 @@ class EmbeddedStore(GraphStore):
 
     def query_dataset(self, query: str, *, default_graphs: Sequence[str], named_graphs: Sequence[str],
                       results_format: str | None, graph_format: str | None,
-                      max_rows: int | None = None, deadline: float | None = None) -> tuple[str, bytes]:
+                      max_rows: int | None = None, deadline: float | None = None,
+                      base_iri: str | None = None) -> tuple[str, bytes]:
         try:
-            result = self._store.query(query, default_graph=[ox.NamedNode(g) for g in default_graphs],
+            result = self._store.query(query, base_iri=base_iri,
+                                       default_graph=[ox.NamedNode(g) for g in default_graphs],
                                        named_graphs=[ox.NamedNode(g) for g in named_graphs])
         except SyntaxError as exc:
             raise BadRequest(f"SPARQL syntax error: {exc}", title="Malformed Query") from exc
