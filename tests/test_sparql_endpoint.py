@@ -175,7 +175,8 @@ TRICKS = [
     ({"query": f"DESCRIBE <{place(7032)}>", "default-graph-uri": PRIVATE}, "text/turtle"),
     ({"query": f"SELECT * WHERE {{ <{place(7032)}> (<urn:pvb:secret>|^<urn:pvb:knows>)+ ?x }}"}, None),
     ({"query": f"SELECT * WHERE {{ <{place(7032)}> !<urn:none>* ?x }}"}, None),
-    ({"query": "CONSTRUCT { ?s ?p ?o } WHERE { GRAPH ?g { ?s ?p ?o FILTER(isIRI(?o) && STRSTARTS(STR(?o), 'mailto:')) } }"},
+    ({"query": "CONSTRUCT { ?s ?p ?o } WHERE { GRAPH ?g { ?s ?p ?o "
+               "FILTER(isIRI(?o) && STRSTARTS(STR(?o), 'mailto:')) } }"},
      "application/n-triples"),
     ({"query": f"SELECT * FROM <{PRIVATE}> FROM NAMED <{PRIVATE}> WHERE {{ {{ ?s ?p ?o }} UNION "
                "{ GRAPH ?g { ?s ?p ?o } } }"}, None),
