@@ -10,7 +10,7 @@ from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 from starlette.concurrency import run_in_threadpool
 
-from .api import errors, health, places, sparql
+from .api import errors, health, linkeddata, places, sparql
 from .loading import load_sample_data
 from .settings import Settings
 from .sparql import SparqlEndpoint
@@ -49,5 +49,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(places.router)
     app.include_router(health.router)
     app.include_router(sparql.router)
+    app.include_router(linkeddata.router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     return app
