@@ -30,16 +30,19 @@ class Settings(BaseSettings):
     base_iri: str = Field(default="http://localhost:8000/", description="Base of every minted resource IRI.")
     load_sample_data: bool = Field(default=True, description="Load data/ into an empty store at start-up.")
     secret_key: str = DEFAULT_SECRET
+    access_token_minutes: int = Field(default=720, gt=0, description="Lifetime of an access token.")
     nearby_default_radius: float = 1000.0
     nearby_max_radius: float = 50000.0
     page_max_limit: int = 100
-    max_body_bytes: int = Field(default=10 * 1024 * 1024, gt=0)
+    max_body_bytes: int = Field(default=1024 * 1024, gt=0, description="Largest request body (JSON, forms).")
+    max_upload_bytes: int = Field(default=512 * 1024 * 1024, gt=0, description="Largest dataset upload.")
     log_level: str = "info"
     sparql_timeout: float = Field(default=10.0, gt=0, description="Seconds a public SPARQL query may run.")
     sparql_max_rows: int = Field(default=100_000, gt=0, description="Most rows/triples a SPARQL query returns.")
     sparql_max_concurrent: int = Field(default=4, gt=0, description="User SPARQL queries running at once.")
     sparql_service_allowlist: str = Field(
         default="", description="Space- or comma-separated endpoint IRIs a query may name in SERVICE.")
+    log_format: Literal["json", "text"] = Field(default="json", description="json: one object a line, with request ids")
 
     @field_validator("base_iri")
     @classmethod

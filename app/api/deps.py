@@ -5,7 +5,10 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import Depends, Header, Query, Request
+from fastapi.security import OAuth2PasswordBearer
 
+from ..accounts import User, user_for_token
+from ..errors import Unauthorized
 from ..lang import preferences
 from ..settings import Settings
 from ..spatial import PlaceIndex
@@ -37,3 +40,30 @@ StoreDep = Annotated[GraphStore, Depends(get_store)]
 IndexDep = Annotated[PlaceIndex, Depends(get_index)]
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 LanguagesDep = Annotated[list[str], Depends(get_languages)]
+
+
+_bearer = OAuth2PasswordBearer(tokenUrl="/auth/token", auto_error=False)
+
+
+def get_optional_user(request: Request, token: Annotated[str | None, Depends(_bearer)]) -> User | None:
+    if token is None:
+        if request.headers.get("authorization"):
+            raise Unauthorized("Use 'Authorization: Bearer <token>'", headers={"WWW-Authenticate": "Bearer"})
+        return None
+    return user_for_token(request.app.state.store, request.app.state.settings.secret_key, token)
+
+
+def get_current_user(user: Annotated[User | None, Depends(get_optional_user)]) -> User:
+    if user is None:
+        raise Unauthorized("Log in first: POST /auth/token, then send 'Authorization: Bearer <token>'",
+                           headers={"WWW-Authenticate": "Bearer"})
+    return user
+
+
+def get_bearer_token(token: Annotated[str | None, Depends(_bearer)]) -> str | None:
+    return token
+
+
+OptionalUser = Annotated[User | None, Depends(get_optional_user)]
+CurrentUser = Annotated[User, Depends(get_current_user)]
+BearerToken = Annotated[str | None, Depends(get_bearer_token)]

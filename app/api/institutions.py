@@ -1,0 +1,86 @@
+"""/institutions: who they are, and who speaks and curates for them."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from fastapi import APIRouter, Response
+from pydantic import BaseModel, Field
+
+from ..accounts import (
+    ensure_institution,
+    find_account,
+    get_institution,
+    grant,
+    institution_iri,
+    institutions,
+    may_manage_members,
+    revoke,
+)
+from ..errors import Forbidden, NotFound
+from .deps import CurrentUser, SettingsDep, StoreDep
+
+router = APIRouter(prefix="/institutions", tags=["institutions"])
+
+
+class Institution(BaseModel):
+    id: str
+    name: str
+
+
+class InstitutionCreate(BaseModel):
+    name: str = Field(min_length=1, max_length=200)
+
+
+class Membership(BaseModel):
+    role: Literal["staff", "curator"] = "staff"
+
+
+def _iri(settings, key: str) -> str:
+    return institution_iri(settings.base_iri, key)
+
+
+@router.get("", response_model=list[Institution])
+def list_institutions(store: StoreDep) -> list[dict]:
+    return [{"id": iri, "name": name} for iri, name in sorted(institutions(store).items(), key=lambda kv: kv[1])]
+
+
+@router.post("", status_code=201, response_model=Institution)
+def create_institution(body: InstitutionCreate, user: CurrentUser, store: StoreDep, settings: SettingsDep,
+                       response: Response) -> dict:
+    if not user.is_admin:
+        raise Forbidden("Only an admin may create institutions")
+    iri = ensure_institution(store, settings.base_iri, body.name)
+    response.headers["Location"] = "/institutions/" + iri.rsplit("/", 1)[1]
+    return get_institution(store, iri)
+
+
+@router.get("/{key}", response_model=Institution)
+def read_institution(key: str, store: StoreDep, settings: SettingsDep) -> dict:
+    return get_institution(store, _iri(settings, key))
+
+
+@router.put("/{key}/members/{username}", status_code=204, summary="Make someone staff or curator")
+def add_member(key: str, username: str, body: Membership, user: CurrentUser, store: StoreDep,
+               settings: SettingsDep) -> Response:
+    iri = _iri(settings, key)
+    get_institution(store, iri)
+    may_manage_members(user, iri)
+    member = find_account(store, username)
+    if member is None:
+        raise NotFound(f"No account {username!r}")
+    grant(store, member, body.role, iri)
+    return Response(status_code=204)
+
+
+@router.delete("/{key}/members/{username}", status_code=204)
+def remove_member(key: str, username: str, user: CurrentUser, store: StoreDep, settings: SettingsDep,
+                  role: Literal["staff", "curator"] = "staff") -> Response:
+    iri = _iri(settings, key)
+    get_institution(store, iri)
+    may_manage_members(user, iri)
+    member = find_account(store, username)
+    if member is None:
+        raise NotFound(f"No account {username!r}")
+    revoke(store, member, role, iri)
+    return Response(status_code=204)
