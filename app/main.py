@@ -10,7 +10,7 @@ from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 from starlette.concurrency import run_in_threadpool
 
-from .api import admin, auth, docs, errors, health, institutions, linkeddata, places, sparql
+from .api import admin, auth, docs, errors, graphstore, health, institutions, linkeddata, places, sparql
 from .loading import load_sample_data
 from .observability import Metrics, RequestContext, configure_logging
 from .security import BodyLimit, SecurityHeaders
@@ -61,6 +61,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(health.router)
     app.include_router(sparql.router)
     app.include_router(linkeddata.router)
+    app.include_router(graphstore.router)
     app.include_router(admin.router)
     app.include_router(docs.router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
