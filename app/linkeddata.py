@@ -131,11 +131,8 @@ def page(ntriples: bytes, iri: str, base: str, prefs: list[str], alternates: lis
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>{html.escape(title)} — Plaatsen van Betekenis</title>
 {''.join(f'<link rel="alternate" type="{t}" href="?format={quote(n)}">' for t, n in alternates)}
-<style>body{{font-family:system-ui,sans-serif;max-width:60rem;margin:1rem auto;padding:0 1rem;color:#222}}
-table{{border-collapse:collapse;width:100%}}th,td{{text-align:left;vertical-align:top;padding:.3rem .5rem;
-border-bottom:1px solid #ddd}}th{{width:14rem;font-weight:normal;color:#555}}.iri{{color:#555;word-break:break-all}}
-.lang{{color:#888;font-size:.8em}}.pos svg{{border:1px solid #ccc}}</style></head>
-<body><header><p><a href="/sparql">SPARQL</a> · <a href="/.well-known/void">VoID</a></p>
+<link rel="stylesheet" href="/static/pvb.css"></head>
+<body class="resource"><header><p><a href="/sparql">SPARQL</a> · <a href="/.well-known/void">VoID</a></p>
 <h1>{html.escape(title)}</h1><p class="iri">{html.escape(iri)}</p>
 <p>{' · '.join(types)}</p><p>Also as: {links}</p></header>
 {position}

@@ -18,4 +18,5 @@ def _template(name: str) -> str:
 def sparql_page(base_iri: str) -> str:
     """The query page; example queries name graphs under this server's base IRI."""
     examples = json.loads(_template("sparql-examples.json").replace("{base}", base_iri))
-    return _template("sparql.html").replace("/*EXAMPLES*/[]", json.dumps(examples, ensure_ascii=False))
+    data = json.dumps(examples, ensure_ascii=False).replace("</", "<\\/")  # safe inside <script>
+    return _template("sparql.html").replace("/*EXAMPLES*/[]", data)
