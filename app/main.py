@@ -12,6 +12,7 @@ from starlette.concurrency import run_in_threadpool
 
 from .api import admin, auth, docs, errors, graphstore, health, institutions, linkeddata, places, sparql
 from .loading import load_sample_data
+from .models import PROBLEM_RESPONSES
 from .observability import Metrics, RequestContext, configure_logging
 from .security import BodyLimit, SecurityHeaders
 from .settings import Settings
@@ -50,7 +51,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             store.close()
 
     app = FastAPI(title="Plaatsen van Betekenis", version="0.1.0", description=DESCRIPTION, lifespan=lifespan,
-                  docs_url=None, redoc_url=None)
+                  docs_url=None, redoc_url=None, responses=PROBLEM_RESPONSES)
     app.state.settings = settings
     app.state.sparql = SparqlEndpoint.from_settings(settings)
     app.state.metrics = metrics
