@@ -16,6 +16,8 @@ from .deps import CurrentUser, StoreDep
 
 router = APIRouter(prefix="/rdf-graph-store", tags=["graph store"])
 PATHS = ("", "/{path:path}")
+_READ = {200: {"description": "The graph", "content": {t: {} for t in GRAPH_MEDIA_TYPES}}}
+_WRITE = {201: {"description": "Created"}, 204: {"description": "Changed"}}
 
 
 def _target(request: Request, path: str | None) -> str | None:
@@ -57,15 +59,17 @@ def _get(request: Request, store, path: str | None, head: bool) -> Response:
 
 
 for route in PATHS:
-    @router.get(route, summary="Read a graph")
+    @router.get(route, summary="Read a graph", response_class=Response, responses=_READ)
     def get_graph(request: Request, store: StoreDep, path: str | None = None) -> Response:
         return _get(request, store, path, head=False)
 
-    @router.head(route, summary="Whether a graph exists, and its media type", include_in_schema=False)
+    @router.head(route, summary="Whether a graph exists, and its media type", include_in_schema=False,
+                 response_class=Response)
     def head_graph(request: Request, store: StoreDep, path: str | None = None) -> Response:
         return _get(request, store, path, head=True)
 
-    @router.put(route, summary="Replace a graph (curators: their institution's graphs)")
+    @router.put(route, summary="Replace a graph (curators: their institution's graphs)", response_class=Response,
+                responses=_WRITE, status_code=204)
     async def put_graph(request: Request, store: StoreDep, user: CurrentUser, path: str | None = None) -> Response:
         graph = _target(request, path)
         await run_in_threadpool(graphstore.check_writable, store, user, graph)
@@ -74,7 +78,8 @@ for route in PATHS:
         await run_in_threadpool(graphstore.replace, store, graph, payload)
         return Response(status_code=204 if existed else 201)
 
-    @router.post(route, summary="Add to a graph; to the store itself: create a new graph (admins)")
+    @router.post(route, summary="Add to a graph; to the store itself: create a new graph (admins)",
+                 response_class=Response, responses=_WRITE, status_code=204)
     async def post_graph(request: Request, store: StoreDep, user: CurrentUser, path: str | None = None) -> Response:
         params = request.query_params
         if request.url.path.rstrip("/") == "/rdf-graph-store" and "graph" not in params and "default" not in params:
@@ -91,7 +96,8 @@ for route in PATHS:
         await run_in_threadpool(graphstore.add, store, graph, payload)
         return Response(status_code=204 if existed else 201)
 
-    @router.delete(route, summary="Delete a graph (curators: their institution's graphs)")
+    @router.delete(route, summary="Delete a graph (curators: their institution's graphs)", response_class=Response,
+                   responses={204: {"description": "Deleted"}}, status_code=204)
     def delete_graph(request: Request, store: StoreDep, user: CurrentUser, path: str | None = None) -> Response:
         graph = _target(request, path)
         graphstore.check_writable(store, user, graph)

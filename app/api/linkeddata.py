@@ -40,7 +40,8 @@ def _link_header(url: str, offered: tuple[str, ...]) -> str:
 
 
 @router.get("/id/{kind}/{key:path}", summary="A platform resource (HTML, Turtle, JSON-LD, N-Triples, RDF/XML)",
-            responses={200: {"content": {t: {} for t in OFFERED}}})
+            response_class=Response,
+            responses={200: {"description": "The resource", "content": {t: {} for t in OFFERED}}})
 def resource(kind: str, key: str, request: Request, store: StoreDep, settings: SettingsDep,
              languages: LanguagesDep, format: FormatParam = None) -> Response:  # noqa: A002 - the public name
     if not _KIND.match(kind) or not key:
@@ -58,7 +59,8 @@ def resource(kind: str, key: str, request: Request, store: StoreDep, settings: S
 
 
 @router.get("/.well-known/void", summary="VoID description of the whole dataset, with per-dataset statistics",
-            responses={200: {"content": {t: {} for t in RDF_TYPES}}})
+            response_class=Response,
+            responses={200: {"description": "VoID", "content": {t: {} for t in RDF_TYPES}}})
 def void(request: Request, store: StoreDep, settings: SettingsDep, format: FormatParam = None) -> Response:  # noqa: A002
     offered = tuple(RDF_TYPES)
     media_type = _choose(request, format, offered)

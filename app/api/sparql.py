@@ -11,6 +11,7 @@ from starlette.concurrency import run_in_threadpool
 from ..errors import BadRequest, PayloadTooLarge, UnsupportedMediaType
 from ..sparql import (
     GRAPH_MEDIA_TYPES,
+    RESULT_MEDIA_TYPES,
     QueryRequest,
     SparqlEndpoint,
     negotiate,
@@ -24,6 +25,8 @@ router = APIRouter(tags=["sparql"])
 FORM = "application/x-www-form-urlencoded"
 SPARQL_QUERY = "application/sparql-query"
 SPARQL_UPDATE = "application/sparql-update"
+_CONTENT = {200: {"description": "Query results, the service description, or the query page",
+                  "content": {t: {} for t in (*RESULT_MEDIA_TYPES, *GRAPH_MEDIA_TYPES, "text/html")}}}
 _DOC = """SPARQL 1.1 Protocol query operation over the public graphs. `query` by GET, form POST or
 `application/sparql-query` POST; `default-graph-uri` / `named-graph-uri`; result format by `Accept`.
 Without a query: the service description (RDF), or the query page for browsers."""
@@ -78,7 +81,7 @@ async def _describe_service(request: Request) -> Response:
 
 
 @router.get("/sparql", name="sparql_get", summary="SPARQL query (GET), service description, or query page",
-            description=_DOC)
+            description=_DOC, response_class=Response, responses=_CONTENT)
 async def sparql_get(request: Request) -> Response:
     params = request.query_params
     if "update" in params:
@@ -89,7 +92,8 @@ async def sparql_get(request: Request) -> Response:
     return await _run(request, query, params.getlist("default-graph-uri"), params.getlist("named-graph-uri"))
 
 
-@router.post("/sparql", summary="SPARQL query (POST, form-encoded or application/sparql-query)", description=_DOC)
+@router.post("/sparql", summary="SPARQL query (POST, form-encoded or application/sparql-query)", description=_DOC,
+             response_class=Response, responses=_CONTENT)
 async def sparql_post(request: Request) -> Response:
     media, charset = _media_type(request)
     params = request.query_params
