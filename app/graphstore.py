@@ -78,3 +78,52 @@ def replace(store: GraphStore, graph: str, ntriples: bytes) -> None:
 def delete(store: GraphStore, graph: str) -> None:
     store.update(query("clear_graph").bind(graph=URIRef(graph)))
     drop_derived_geo(store, graph)
+
+
+# --- SPARQL Update from curators -------------------------------------------------------------------------
+
+_DATA_OPS = {"InsertData", "DeleteData"}
+_GRAPH_OPS = {"Clear", "Drop", "Create"}
+
+
+def update_graphs(text: str) -> list[str]:
+    """The graphs a curator's update changes, or Forbidden/BadRequest for what curators may not send.
+
+    Only operations whose every target is a named IRI are accepted: INSERT DATA / DELETE DATA with
+    `GRAPH <g>` blocks, and CLEAR / DROP / CREATE GRAPH <g>. Anything with a WHERE clause could read
+    private graphs into public ones, and LOAD fetches URLs, so those go through the Graph Store instead.
+    """
+    from pyparsing import ParseException
+    from rdflib.plugins.sparql.algebra import translateUpdate
+    from rdflib.plugins.sparql.parser import parseUpdate
+
+    try:
+        operations = translateUpdate(parseUpdate(text)).algebra
+    except ParseException as exc:
+        raise BadRequest(f"SPARQL Update syntax error at line {exc.lineno}, column {exc.col}: {exc.msg}",
+                         title="Malformed Update") from exc
+    except Exception as exc:  # noqa: BLE001 - rdflib raises many types for bad updates
+        raise BadRequest(f"SPARQL Update could not be parsed: {type(exc).__name__}", title="Malformed Update") from exc
+    graphs: list[str] = []
+    for operation in operations:
+        if operation.name in _DATA_OPS:
+            if operation.get("triples"):
+                raise Forbidden("Name the graph: put the data in a GRAPH <…> block of your institution's dataset")
+            graphs += [str(g) for g in operation.get("quads", {})]
+        elif operation.name in _GRAPH_OPS and isinstance(operation.get("graphiri"), URIRef):
+            graphs.append(str(operation["graphiri"]))
+        else:
+            raise Forbidden("Curators may send INSERT DATA, DELETE DATA and CLEAR/DROP/CREATE GRAPH <…> here; "
+                            "use /rdf-graph-store to replace or add whole graphs")
+    return sorted(set(graphs))
+
+
+def run_update(store: GraphStore, user: User, text: str) -> list[str]:
+    """Check every graph first (all or nothing), run the update as one transaction, re-derive cells."""
+    graphs = update_graphs(text)
+    for graph in graphs:
+        check_writable(store, user, graph)
+    store.update(text)
+    for graph in graphs:
+        derive_geo(store, graph)
+    return graphs

@@ -265,7 +265,8 @@ class SparqlEndpoint:
 
 
 def refuse_update() -> None:
-    raise Forbidden("This public SPARQL endpoint is read-only: updates are not accepted here.",
+    raise Forbidden("This public SPARQL endpoint is read-only: updates are accepted only from curators "
+                    "(Authorization: Bearer <token>), for their institution's graphs.",
                     title="Read-only Endpoint")
 
 

@@ -55,3 +55,32 @@ def test_bad_requests_and_private_graphs(writable_client) -> None:
     assert client.get("/rdf-graph-store", params={"graph": CONTEXT}).status_code == 200
     head = client.head("/rdf-graph-store", params={"graph": CONTEXT})
     assert head.status_code == 200 and head.headers["content-type"].startswith("text/turtle") and not head.content
+
+
+def test_curator_sparql_update(writable_client) -> None:
+    client = writable_client
+    auth = create_user(client, "curator-two", role="curator", institution="pvb-redactie")
+    update = {"content-type": "application/sparql-update"}
+    insert = (f"INSERT DATA {{ GRAPH <{CONTEXT}> {{ <{BASE}id/place/upd> <http://www.w3.org/2003/01/geo/wgs84_pos#lat> "
+              f"53.31e0 ; <http://www.w3.org/2003/01/geo/wgs84_pos#long> 6.91e0 . }} }}")
+    assert client.post("/sparql", content=insert, headers=update).status_code == 403  # no token: read-only
+    response = client.post("/sparql", content=insert, headers={**auth, **update})
+    assert response.status_code == 204, response.text
+    nearby = client.get("/places/nearby", params={"lat": 53.31, "lon": 6.91, "radius": 50}).json()
+    assert [item["id"] for item in nearby["items"]] == [BASE + "id/place/upd"]
+    refused = [
+        f"INSERT DATA {{ GRAPH <{BASE}id/dataset/rce-monuments> {{ <urn:a> <urn:b> <urn:c> }} }}",
+        f"{insert} ; INSERT DATA {{ GRAPH <urn:pvb:private:x> {{ <urn:a> <urn:b> <urn:c> }} }}",
+        "INSERT DATA { <urn:a> <urn:b> <urn:c> }",
+        f"INSERT {{ GRAPH <{CONTEXT}> {{ ?s ?p ?o }} }} WHERE {{ GRAPH <urn:pvb:private:accounts> {{ ?s ?p ?o }} }}",
+        "DROP ALL",
+        f"LOAD <http://example.org/x> INTO GRAPH <{CONTEXT}>",
+    ]
+    for text in refused:
+        response = client.post("/sparql", data={"update": text}, headers=auth)
+        assert response.status_code == 403, (text, response.text)
+    assert client.post("/sparql", content="CLEAR XYZ", headers={**auth, **update}).status_code == 400
+    # the refused request that also held an allowed part changed nothing
+    count = client.get("/sparql", params={"query": f"SELECT (COUNT(*) AS ?n) {{ GRAPH <{CONTEXT}> "
+                                                   f"{{ <{BASE}id/place/upd> ?p ?o }} }}"}).json()
+    assert count["results"]["bindings"][0]["n"]["value"] == "2"

@@ -8,6 +8,8 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 from starlette.concurrency import run_in_threadpool
 
+from .. import graphstore
+from ..accounts import User
 from ..errors import BadRequest, PayloadTooLarge, UnsupportedMediaType
 from ..sparql import (
     GRAPH_MEDIA_TYPES,
@@ -20,6 +22,7 @@ from ..sparql import (
     service_description,
 )
 from ..web import sparql_page
+from .deps import OptionalUser
 
 router = APIRouter(tags=["sparql"])
 FORM = "application/x-www-form-urlencoded"
@@ -69,6 +72,13 @@ async def _run(request: Request, query: str, default: list[str], named: list[str
     return Response(body, media_type=media_type, headers={"Vary": "Accept"})
 
 
+async def _update(request: Request, user: User | None, text: str | None) -> Response:
+    if user is None:
+        refuse_update()
+    await run_in_threadpool(graphstore.run_update, request.app.state.store, user, text or "")
+    return Response(status_code=204)
+
+
 async def _describe_service(request: Request) -> Response:
     accept = request.headers.get("accept")
     if "text/html" in (accept or "") and negotiate(accept, ("text/html", *GRAPH_MEDIA_TYPES)) == "text/html":
@@ -94,7 +104,8 @@ async def sparql_get(request: Request) -> Response:
 
 @router.post("/sparql", summary="SPARQL query (POST, form-encoded or application/sparql-query)", description=_DOC,
              response_class=Response, responses=_CONTENT)
-async def sparql_post(request: Request) -> Response:
+async def sparql_post(request: Request, user: OptionalUser) -> Response:
+    """With a curator's bearer token, SPARQL Update is accepted too, scoped to their institution's graphs."""
     media, charset = _media_type(request)
     params = request.query_params
     default, named = params.getlist("default-graph-uri"), params.getlist("named-graph-uri")
@@ -109,8 +120,7 @@ async def sparql_post(request: Request) -> Response:
         if queries and updates:
             raise BadRequest("Send either `query` or `update`, not both.")
         if updates:
-            _single(updates, "update")
-            refuse_update()
+            return await _update(request, user, _single(updates, "update"))
         query = _single(queries, "query")
         if query is None:
             raise BadRequest("The form has no `query` field.")
@@ -120,7 +130,6 @@ async def sparql_post(request: Request) -> Response:
     if media == SPARQL_QUERY:
         return await _run(request, _utf8(await _body(request), charset), default, named)
     if media == SPARQL_UPDATE:
-        _utf8(await _body(request), charset)
-        refuse_update()
+        return await _update(request, user, _utf8(await _body(request), charset))
     raise UnsupportedMediaType(f"POST to /sparql takes {FORM} or {SPARQL_QUERY}"
                                + (f", not {media}" if media else "; no Content-Type was given") + ".")
