@@ -68,6 +68,28 @@ def rdf_format(media_type: str) -> ox.RdfFormat:
     return fmt
 
 
+def serialize_result(result: object, results_format: str | None, graph_format: str | None,
+                     max_rows: int | None, deadline: float | None) -> tuple[str, bytes]:
+    """A pyoxigraph query result in the negotiated format, within the row cap and the deadline."""
+    if isinstance(result, ox.QueryBoolean):
+        if results_format is None:
+            raise NotAcceptable("An ASK result can be sent as " + ", ".join(_RESULT_NAMES))
+        return results_format, serialize_boolean(bool(result), results_format)
+    if isinstance(result, ox.QuerySolutions):
+        if results_format is None:
+            raise NotAcceptable("SELECT results can be sent as " + ", ".join(_RESULT_NAMES))
+        names = [v.value for v in result.variables]
+        width = range(len(names))
+        rows = [tuple(solution[i] for i in width) for solution in _guarded(result, max_rows, deadline)]
+        return results_format, serialize_solutions(names, rows, results_format)
+    if graph_format is None:
+        raise NotAcceptable("CONSTRUCT and DESCRIBE results can be sent as " + ", ".join(_GRAPH_FORMATS))
+    triples = list(_guarded(result, max_rows, deadline))
+    fmt = _GRAPH_FORMATS[graph_format]
+    prefixes = _PREFIXES if fmt in (ox.RdfFormat.TURTLE, ox.RdfFormat.RDF_XML) else None
+    return graph_format, ox.serialize(triples, format=fmt, prefixes=prefixes)
+
+
 class EmbeddedStore(GraphStore):
     """Writes are serialised by a lock: RocksDB allows one writer process, and one writer thread
     keeps read-modify-write updates (counters, versions) free of lost updates."""
@@ -127,23 +149,7 @@ class EmbeddedStore(GraphStore):
                                        named_graphs=[ox.NamedNode(g) for g in named_graphs])
         except SyntaxError as exc:
             raise BadRequest(f"SPARQL syntax error: {exc}", title="Malformed Query") from exc
-        if isinstance(result, ox.QueryBoolean):
-            if results_format is None:
-                raise NotAcceptable("An ASK result can be sent as " + ", ".join(_RESULT_NAMES))
-            return results_format, serialize_boolean(bool(result), results_format)
-        if isinstance(result, ox.QuerySolutions):
-            if results_format is None:
-                raise NotAcceptable("SELECT results can be sent as " + ", ".join(_RESULT_NAMES))
-            names = [v.value for v in result.variables]
-            width = range(len(names))
-            rows = [tuple(solution[i] for i in width) for solution in _guarded(result, max_rows, deadline)]
-            return results_format, serialize_solutions(names, rows, results_format)
-        if graph_format is None:
-            raise NotAcceptable("CONSTRUCT and DESCRIBE results can be sent as " + ", ".join(_GRAPH_FORMATS))
-        triples = list(_guarded(result, max_rows, deadline))
-        fmt = _GRAPH_FORMATS[graph_format]
-        prefixes = _PREFIXES if fmt in (ox.RdfFormat.TURTLE, ox.RdfFormat.RDF_XML) else None
-        return graph_format, ox.serialize(triples, format=fmt, prefixes=prefixes)
+        return serialize_result(result, results_format, graph_format, max_rows, deadline)
 
     def update(self, update: str) -> None:
         with self._write_lock:
