@@ -40,6 +40,11 @@ class Settings(BaseSettings):
     max_body_bytes: int = Field(default=1024 * 1024, gt=0, description="Largest request body (JSON, forms).")
     max_upload_bytes: int = Field(default=512 * 1024 * 1024, gt=0, description="Largest dataset upload.")
     log_level: str = "info"
+    sparql_timeout: float = Field(default=10.0, gt=0, description="Seconds a public SPARQL query may run.")
+    sparql_max_rows: int = Field(default=100_000, gt=0, description="Most rows/triples a SPARQL query returns.")
+    sparql_max_concurrent: int = Field(default=4, gt=0, description="User SPARQL queries running at once.")
+    sparql_service_allowlist: str = Field(
+        default="", description="Space- or comma-separated endpoint IRIs a query may name in SERVICE.")
     log_format: Literal["json", "text"] = Field(default="json", description="json: one object a line, with request ids")
 
     @field_validator("base_iri")
@@ -54,6 +59,10 @@ class Settings(BaseSettings):
         if self.environment == "production" and self.secret_key == DEFAULT_SECRET:
             raise ValueError("PVB_SECRET_KEY must be set to a real secret in production")
         return self
+
+    @property
+    def service_allowlist(self) -> frozenset[str]:
+        return frozenset(v for v in self.sparql_service_allowlist.replace(",", " ").split() if v)
 
     @property
     def store_is_remote(self) -> bool:
