@@ -9,7 +9,7 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 from starlette.concurrency import run_in_threadpool
 
-from .api import auth, errors, health, institutions, places
+from .api import auth, datasets, errors, health, institutions, places
 from .loading import load_sample_data
 from .settings import Settings
 from .spatial import PlaceIndex
@@ -45,5 +45,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(places.router)
     app.include_router(auth.router)
     app.include_router(institutions.router)
+    app.include_router(datasets.router)
     app.include_router(health.router)
     return app

@@ -35,6 +35,7 @@ class Settings(BaseSettings):
     nearby_max_radius: float = 50000.0
     page_max_limit: int = 100
     max_body_bytes: int = Field(default=10 * 1024 * 1024, gt=0)
+    max_upload_bytes: int = Field(default=512 * 1024 * 1024, gt=0, description="Largest dataset upload (413 above).")
     log_level: str = "info"
 
     @field_validator("base_iri")
