@@ -77,8 +77,9 @@ def _store_facts(store: GraphStore, iris: set[str]) -> dict[str, dict[str, set[s
     ordered = sorted(iris)
     for start in range(0, len(ordered), 500):
         chunk = [URIRef(i) for i in ordered[start:start + 500]]
-        for place, key, value in store.select_values(query("link_candidates").bind(place=chunk)):
-            facts[place][key].add(value)  # type: ignore[index]
+        for name in ("link_candidates", "link_candidate_addresses"):
+            for place, key, value in store.select_values(query(name).bind(place=chunk)):
+                facts[place][key].add(value)  # type: ignore[index]
     return facts
 
 
@@ -92,6 +93,10 @@ def _tokens(text: str, drop: set[str]) -> set[str]:
     return {t for t in normalise(text).split() if t not in STOPWORDS and t not in drop}
 
 
+def _squash(text: str, drop: set[str]) -> str:
+    return "".join(t for t in normalise(text).split() if t not in STOPWORDS and t not in drop)
+
+
 def name_similarity(a: set[str], b: set[str], a_loc: set[str], b_loc: set[str]) -> float:
     """Best similarity of any two names, ignoring the town names (which all neighbours share)."""
     drop = {t for loc in a_loc | b_loc for t in normalise(loc).split()}
@@ -103,7 +108,8 @@ def name_similarity(a: set[str], b: set[str], a_loc: set[str], b_loc: set[str]) 
             if not tx or not ty:
                 continue
             containment = len(tx & ty) / min(len(tx), len(ty))
-            ratio = SequenceMatcher(None, " ".join(sorted(tx)), " ".join(sorted(ty))).ratio()
+            ratio = max(SequenceMatcher(None, " ".join(sorted(tx)), " ".join(sorted(ty))).ratio(),
+                        SequenceMatcher(None, _squash(x, drop), _squash(y, drop)).ratio())
             best = max(best, containment if containment >= 0.5 else 0.0, ratio if ratio >= 0.75 else 0.0)
     return round(best, 3)
 
@@ -123,6 +129,18 @@ def _address_match(a: dict[str, set[str]], b: dict[str, set[str]]) -> str | None
         if street and any(re.search(rf"(^| ){re.escape(street)}( |$)", n) for n in names_b):
             return street
     return None
+
+
+def _address_conflict(a: dict[str, set[str]], b: dict[str, set[str]]) -> bool:
+    """Both records give a street address (the other may only write it in its name) and they differ:
+    neighbours called "Woonhuis, Vijver 3" and "Woonhuis aan de Vijver, Vijver 2" are not one place."""
+    mine = {normalise(x) for x in a["address"]}
+    theirs = {normalise(x) for x in b["address"]}
+    if not theirs:
+        theirs = {m.group(0) for n in b["name"] for m in re.finditer(r"[a-z][a-z ']* [0-9]+[a-z]?", normalise(n))}
+    if not mine:
+        mine = {m.group(0) for n in a["name"] for m in re.finditer(r"[a-z][a-z ']* [0-9]+[a-z]?", normalise(n))}
+    return bool(mine and theirs)
 
 
 def score(a: dict[str, set[str]], b: dict[str, set[str]], distance: float) -> tuple[float, list[dict[str, Any]]]:
@@ -153,7 +171,7 @@ def score(a: dict[str, set[str]], b: dict[str, set[str]], distance: float) -> tu
         evidence.append({"kind": "distance", "metres": round(distance, 1)})
         total += 0.2 * (1 - distance / NEAR_M)
     strong = any(e["kind"] in ("wikidata", "link", "identifier", "address") for e in evidence)
-    if not strong and similarity < 0.6:
+    if not strong and (similarity < 0.6 or _address_conflict(a, b)):
         return 0.0, evidence
     return round(min(total, 1.0), 3), evidence
 
