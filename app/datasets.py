@@ -203,7 +203,7 @@ def _catalogue_update(dataset: str, key: str, meta: Metadata, publisher: str, is
            Literal(version), Literal(media))
     names = ("dataset", "key", "title", "description", "license", "publisher", "issued", "modified", "uploader",
              "triples", "version", "format")
-    return query("dataset_catalogue_replace").bind({names: [row]})
+    return query("dataset_catalogue_replace").bind({names: [row]}, dataset=URIRef(dataset))
 
 
 def _archive_update(dataset: str, key: str, version: int, triples: int, media: str | None) -> str:
@@ -259,7 +259,7 @@ def save(store: GraphStore, index: PlaceIndex, base_iri: str, user: User, key: s
             if owner != publisher:
                 raise Conflict(f"The dataset IRI {dataset} belongs to another institution")
             raise Conflict(f"Dataset {key!r} exists: PUT /datasets/{key} uploads a new version")
-        if dataset in store.named_graphs():
+        if store.ask(query("graph_has_data").bind(graph=URIRef(dataset))):
             raise Conflict(f"The graph {dataset} already holds data that is not a curated dataset")
     meta = check_metadata(meta)
     with exclusive(dataset):

@@ -106,6 +106,7 @@ class PlaceContext(BaseModel):
     nearest_places: list[NearestPlace]
     tourist_info: dict[str, Any] | None
     context: ContextSummary
+    also_known_as: list[str] = Field(default_factory=list, description="Names other linked records use")
     records: list[str] = Field(default_factory=list, description="Every record linked as this same place "
                                "(owl:sameAs), canonical first; their stories, sources and labels are merged in")
 

@@ -210,15 +210,20 @@ def context(store: GraphStore, index: PlaceIndex, iri: str, prefs: list[str], ne
     lat, lon = float(props[GEO + "lat"][0]), float(props[GEO + "long"][0])  # type: ignore[arg-type]
     linked = _linked_resources(store, members, prefs)
     summary = merged_summaries(store, {iri: records}, prefs)[iri]
+    also_known_as: set[str] = set()
     if len(records) > 1:  # labels and links of every record: the other sources' words count too
         for row in store.select(query("place_properties").bind(place=members[1:])):
-            if str(row["p"]) in (str(RDFS.label), SCHEMA + "name", *LINK_PROPERTIES):
+            if str(row["p"]) in (str(RDFS.label), SCHEMA + "name"):
+                also_known_as.add(str(row["o"]))
+            elif str(row["p"]) in LINK_PROPERTIES:
                 props[str(row["p"])].append(row["o"])
+    also_known_as -= {str(v) for v in props[str(RDFS.label)] + props[SCHEMA + "name"]}
     return {
         "id": iri,
         "label": summary["label"],
-        "labels": {(v.language or ""): str(v) for v in reversed(props[str(RDFS.label)] + props[SCHEMA + "name"])
+        "labels": {(v.language or ""): str(v) for v in props[str(RDFS.label)] + props[SCHEMA + "name"]
                    if isinstance(v, Literal)},
+        "also_known_as": sorted(also_known_as),
         "name": text(pick(props[SCHEMA + "name"], prefs)),
         "description": summary["description"],
         "lat": lat,

@@ -42,14 +42,16 @@ RECORDS = [
 
 def main() -> None:
     store = ox.Store()
-    store.load(gzip.open(ROOT / "data" / "rce-monuments.ttl.gz"), ox.RdfFormat.TURTLE, base_iri="http://localhost:8000/")
+    with gzip.open(ROOT / "data" / "rce-monuments.ttl.gz") as source:
+        store.load(source, ox.RdfFormat.TURTLE, base_iri="http://localhost:8000/")
     out = ROOT / "tests" / "data" / "museum.csv"
     with out.open("w", newline="", encoding="utf-8") as f:
         writer = csv.writer(f)
         writer.writerow(["objectnummer", "naam", "breedte", "lengte", "soort", "gemeente", "adres", "monumentnummer"])
         for key, number, name, address, with_number, kind, (north, east) in RECORDS:
             place = ox.NamedNode(f"http://localhost:8000/id/place/rm-{number}")
-            values = {q.predicate.value.rsplit("#", 1)[-1]: q.object.value for q in store.quads_for_pattern(place, None, None)}
+            values = {q.predicate.value.rsplit("#", 1)[-1]: q.object.value
+                      for q in store.quads_for_pattern(place, None, None)}
             lat, lon = float(values["lat"]), float(values["long"])
             lat += north / 111_320
             lon += east / (111_320 * 0.6)
