@@ -109,9 +109,9 @@ def _position(exc: SyntaxError) -> tuple[int | None, int | None]:
 # CSV -------------------------------------------------------------------------------------------
 
 def _rows(stream: IO[bytes]) -> Iterator[tuple[int, dict[str, str]]]:
-    text = io.TextIOWrapper(stream, encoding="utf-8-sig", newline="")
+    text = io.TextIOWrapper(io.BytesIO(stream.read()), encoding="utf-8-sig", newline="")  # any file-like input
     sample = text.read(4096)
-    text.seek(0) if text.seekable() else None
+    text.seek(0)
     try:
         dialect = csv.Sniffer().sniff(sample, delimiters=",;\t")
     except csv.Error:
