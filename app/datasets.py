@@ -279,11 +279,11 @@ def save(store: GraphStore, index: PlaceIndex, base_iri: str, user: User, key: s
                       _archive_update(dataset, key, existing["version"], existing["triples"], existing["format"])]
         parts += [
             query("clear_graph").bind(graph=URIRef(dataset)),
-            _insert_data(dataset, data),
             _geo_update(dataset, points, f"{key}:{version}:{datetime.now(UTC).timestamp()}"),
             _catalogue_update(dataset, key, meta, publisher, Literal(existing["issued"], datatype=XSD.dateTime)
                               if existing and existing["issued"] else _now(), user, len(data), version, media),
             suggestions_update(dataset, suggestions),
+            _insert_data(dataset, data),
         ]
         store.update(combine(parts))
     record = get_record(store, dataset)
