@@ -46,6 +46,7 @@ PVB = "https://w3id.org/pvb/ns#"
 GEO = "http://www.w3.org/2003/01/geo/wgs84_pos#"
 DCTERMS = "http://purl.org/dc/terms/"
 OWL_SAME_AS = "http://www.w3.org/2002/07/owl#sameAs"
+RDF_TYPE = ox.NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type")
 WIKIDATA = "http://www.wikidata.org/entity/"
 
 # The default CSV mapping: column name → what it means. A mapping document maps other column names
@@ -197,11 +198,10 @@ def _row_quads(row: dict[str, str], columns: dict[str, Any], base_iri: str, lang
     if not key:
         raise Unprocessable("Every CSV row needs an id")
     place = ox.NamedNode(base_iri + "place/" + quote(key, safe=""))
-    out = [(ox.NamedNode(str(ox.NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type").value)),
-            ox.NamedNode(PVB + "HeritagePlace"))]
+    quads = [ox.Quad(place, RDF_TYPE, ox.NamedNode(PVB + "HeritagePlace"))]
 
-    def add(prop: str, obj: ox.NamedNode | ox.Literal) -> None:
-        out.append((ox.NamedNode(prop), obj))
+    def add(prop: str, obj: ox.NamedNode | ox.Literal, subject: ox.NamedNode = place) -> None:
+        quads.append(ox.Quad(subject, ox.NamedNode(prop), obj))
 
     if values.get("name"):
         add(RDFS_LABEL, _literal(values["name"], language=language))
@@ -220,9 +220,8 @@ def _row_quads(row: dict[str, str], columns: dict[str, Any], base_iri: str, lang
     if values.get("address"):
         address = ox.NamedNode(place.value + "#address")
         add(SCHEMA + "address", address)
-        out.append((address, ox.NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type"),
-                    ox.NamedNode(SCHEMA + "PostalAddress")))  # type: ignore[arg-type]
-        out.append((address, ox.NamedNode(SCHEMA + "streetAddress"), _literal(values["address"])))  # type: ignore
+        quads.append(ox.Quad(address, RDF_TYPE, ox.NamedNode(SCHEMA + "PostalAddress")))
+        add(SCHEMA + "streetAddress", _literal(values["address"]), address)
     if values.get("wikidata"):
         qid = values["wikidata"].rsplit("/", 1)[-1]
         if re.fullmatch(r"Q[0-9]+", qid):
@@ -240,12 +239,6 @@ def _row_quads(row: dict[str, str], columns: dict[str, Any], base_iri: str, lang
             else:
                 obj = _literal(value, datatype if datatype and is_iri(datatype) else None, spec.get("language"))
             add(spec["property"], obj)
-    quads = []
-    for item in out:
-        if len(item) == 2:
-            quads.append(ox.Quad(place, item[0], item[1]))
-        else:
-            quads.append(ox.Quad(*item))
     return quads
 
 
