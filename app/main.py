@@ -10,7 +10,7 @@ from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 from starlette.concurrency import run_in_threadpool
 
-from .api import admin, auth, docs, errors, graphstore, health, institutions, linkeddata, places, sparql
+from .api import admin, auth, datasets, docs, errors, graphstore, health, institutions, linkeddata, places, sparql
 from .loading import load_sample_data
 from .models import PROBLEM_RESPONSES
 from .observability import Metrics, RequestContext, configure_logging
@@ -59,6 +59,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(places.router)
     app.include_router(auth.router)
     app.include_router(institutions.router)
+    app.include_router(datasets.router)
     app.include_router(health.router)
     app.include_router(sparql.router)
     app.include_router(linkeddata.router)

@@ -39,6 +39,8 @@ class NearbyPlace(BaseModel):
     lon: float
     distance_m: float = Field(description="Great-circle distance from the asked point, metres")
     bearing_deg: float = Field(description="Initial bearing from the asked point, degrees from north")
+    records: list[str] = Field(default_factory=list, description="Every record of this place of meaning, from "
+                               "all sources linked as the same place (canonical first); empty when unlinked")
 
 
 class NearbyPage(BaseModel):
@@ -104,6 +106,9 @@ class PlaceContext(BaseModel):
     nearest_places: list[NearestPlace]
     tourist_info: dict[str, Any] | None
     context: ContextSummary
+    also_known_as: list[str] = Field(default_factory=list, description="Names other linked records use")
+    records: list[str] = Field(default_factory=list, description="Every record linked as this same place "
+                               "(owl:sameAs), canonical first; their stories, sources and labels are merged in")
 
 
 class Health(BaseModel):
