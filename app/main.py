@@ -7,9 +7,10 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
+from fastapi.middleware.cors import CORSMiddleware
 from starlette.concurrency import run_in_threadpool
 
-from .api import auth, errors, health, institutions, places
+from .api import annotations, auth, errors, health, institutions, places
 from .loading import load_sample_data
 from .settings import Settings
 from .spatial import PlaceIndex
@@ -42,8 +43,17 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app = FastAPI(title="Plaatsen van Betekenis", version="0.1.0", description=DESCRIPTION, lifespan=lifespan)
     app.state.settings = settings
     errors.install(app)
+    # CORS as the Web Annotation Protocol needs; never with credentials (tokens go in a header).
+    app.add_middleware(CORSMiddleware, allow_origins=settings.cors_origins, allow_credentials=False,
+                       allow_methods=["GET", "HEAD", "OPTIONS", "POST", "PUT", "DELETE"],
+                       allow_headers=["Content-Type", "Prefer", "If-Match", "If-None-Match", "Authorization",
+                                      "Accept", "Accept-Language"],
+                       expose_headers=["ETag", "Allow", "Vary", "Link", "Content-Type", "Location",
+                                       "Content-Location", "Prefer", "Preference-Applied", "Accept-Post",
+                                       "Retry-After"])
     app.include_router(places.router)
     app.include_router(auth.router)
     app.include_router(institutions.router)
+    app.include_router(annotations.router)
     app.include_router(health.router)
     return app

@@ -14,10 +14,12 @@ from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS, FOAF, OWL, RDF, RDFS, SKOS
 from rdflib.term import Node
 
+from .annotations import social_context
 from .errors import BadRequest, NotFound
 from .geo import bearing_deg, valid_coordinates
 from .lang import pick, text
 from .queries import query
+from .settings import Settings
 from .spatial import Hits, PlaceIndex
 from .store import GraphStore
 from .terms import is_iri
@@ -156,8 +158,10 @@ def require_place(store: GraphStore, iri: str) -> URIRef:
     return URIRef(iri)
 
 
-def context(store: GraphStore, index: PlaceIndex, iri: str, prefs: list[str], nearest: int = 5) -> dict[str, Any]:
-    """Everything that says why one place matters, in the reader's language."""
+def context(store: GraphStore, index: PlaceIndex, iri: str, prefs: list[str], nearest: int = 5, *,
+            settings: Settings | None = None, comments_offset: int = 0, comments_limit: int = 10) -> dict[str, Any]:
+    """Everything that says why one place matters, in the reader's language; with `settings`, also
+    what people said about it (annotations)."""
     place = require_place(store, iri)
     props: dict[str, list[Node]] = defaultdict(list)
     object_labels: dict[str, list[Node]] = defaultdict(list)
@@ -192,6 +196,8 @@ def context(store: GraphStore, index: PlaceIndex, iri: str, prefs: list[str], ne
         "nearest_places": _nearest(store, index, iri, lat, lon, prefs, nearest),
         "tourist_info": _tourist_info(props, parts, prefs),
         "context": summary["context"],
+        "social": social_context(store, settings, iri, prefs, comments_offset=comments_offset,
+                                 comments_limit=comments_limit) if settings is not None else None,
     }
 
 

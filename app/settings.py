@@ -36,6 +36,17 @@ class Settings(BaseSettings):
     page_max_limit: int = 100
     max_body_bytes: int = Field(default=10 * 1024 * 1024, gt=0)
     log_level: str = "info"
+    annotation_max_bytes: int = Field(default=16 * 1024, gt=0, description="Largest annotation document (413).")
+    annotation_max_text: int = Field(default=5000, gt=0, description="Longest text body, in characters (413).")
+    annotation_page_size: int = Field(default=20, gt=0, le=1000, description="Annotations per container page.")
+    rate_window_seconds: int = Field(default=60, gt=0, description="Window of the contribution rate limits.")
+    rate_per_account: int = Field(default=30, gt=0, description="Contributions per account per window (429).")
+    rate_per_address: int = Field(default=120, gt=0, description="Contributions per client address per window.")
+    duplicate_window_seconds: int = Field(default=86400, ge=0, description="Same text again within this: 409.")
+    spam_max_links: int = Field(default=3, ge=0, description="More links than this in a text: held for review.")
+    hold_first_posts: int = Field(default=0, ge=0, description="Hold a new visitor's first N posts for review.")
+    flags_to_hide: int = Field(default=3, gt=0, description="Flags by different people that hide an annotation.")
+    cors_origins: list[str] = Field(default=["*"], description="Origins allowed by CORS (no credentials).")
 
     @field_validator("base_iri")
     @classmethod
