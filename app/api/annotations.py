@@ -87,7 +87,8 @@ def _prefer(request: Request) -> set[str]:
     return set(match.group(1).split()) if match else set()
 
 
-@router.api_route("/annotations/", methods=["GET", "HEAD"], summary="The annotation container")
+@router.get("/annotations/", summary="The annotation container")
+@router.head("/annotations/", include_in_schema=False)
 @router.api_route("/annotations", methods=["GET", "HEAD"], include_in_schema=False)
 def get_container(
     request: Request, store: StoreDep, settings: SettingsDep,
@@ -170,7 +171,8 @@ def options_container() -> Response:
 
 # One annotation --------------------------------------------------------------------------------
 
-@router.api_route("/annotations/{key}", methods=["GET", "HEAD"], summary="One annotation")
+@router.get("/annotations/{key}", summary="One annotation")
+@router.head("/annotations/{key}", include_in_schema=False)
 def get_annotation(key: str, request: Request, store: StoreDep, settings: SettingsDep,
                    viewer: OptionalUser) -> Response:
     iri = _iri(settings, key)
