@@ -682,7 +682,8 @@ def social_context(store: GraphStore, settings: Settings, place: str, prefs: lis
     from .places import _labels  # the place module owns label picking
 
     labels = _labels(store, link_targets, prefs)
-    places = {t for t in link_targets if store.ask(query("place_exists").bind(place=URIRef(t)))}
+    places = {str(r["place"]) for r in store.select(query("places_existing").bind(
+        place=[URIRef(t) for t in sorted(link_targets)]))} if link_targets else set()
 
     def thread(iri: str, depth: int = 0) -> dict[str, Any]:
         kids = sorted(children.get(iri, []), key=lambda c: (c[1], c[0]))
