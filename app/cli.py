@@ -12,19 +12,24 @@ from typing import BinaryIO
 from .errors import Problem
 from .settings import Settings
 
+_STORE_OPTIONS = {"store": "PVB_STORE", "update_url": "PVB_UPDATE_URL", "graph_store_url": "PVB_GRAPH_STORE_URL"}
+
 
 def _settings(args: argparse.Namespace) -> Settings:
-    overrides = {"store": args.store} if getattr(args, "store", None) else {}
+    overrides = {name: getattr(args, name) for name in _STORE_OPTIONS if getattr(args, name, None)}
     return Settings(**overrides)
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
     import uvicorn
 
-    if args.store:
-        os.environ["PVB_STORE"] = args.store  # workers build their settings from the environment
+    for name, variable in _STORE_OPTIONS.items():
+        if getattr(args, name, None):
+            os.environ[variable] = getattr(args, name)  # workers build their settings from the environment
+    settings = Settings()
     uvicorn.run("app.main:create_app", factory=True, host=args.host, port=args.port, workers=args.workers,
-                log_level=Settings().log_level)
+                log_level=settings.log_level, access_log=False, timeout_graceful_shutdown=30,
+                log_config=None if settings.log_format == "json" else uvicorn.config.LOGGING_CONFIG)
     return 0
 
 
@@ -129,14 +134,63 @@ def cmd_users_list(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_dump(args: argparse.Namespace) -> int:
+    from .backup import dump_to_file
+    from .store import open_store
+
+    target = Path(args.file)
+    if args.server:
+        import httpx
+
+        partial = target.with_name(target.name + ".partial")
+        headers = {"Authorization": f"Bearer {args.token}"} if args.token else {}
+        timeout = httpx.Timeout(30.0, read=600.0)
+        with httpx.stream("GET", args.server.rstrip("/") + "/admin/dump", headers=headers, timeout=timeout) as response:
+            if response.status_code != 200:
+                raise Problem(f"the server answered {response.status_code}: {response.read().decode()[:300]}",
+                              status=400, title="Bad Request")
+            with partial.open("wb") as out:
+                for chunk in response.iter_bytes():
+                    out.write(chunk)
+        partial.replace(target)
+    else:
+        store = open_store(_settings(args))
+        try:
+            dump_to_file(store, target)
+        finally:
+            store.close()
+    print(f"dumped to {target}")
+    return 0
+
+
+def cmd_restore(args: argparse.Namespace) -> int:
+    from .backup import restore
+    from .store import open_store
+
+    store = open_store(_settings(args))
+    try:
+        with Path(args.file).open("rb") as source:
+            restore(store, source)
+        print(f"restored {store.quad_count()} quads")
+    finally:
+        store.close()
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="pvb", description="Plaatsen van Betekenis — places of meaning")
     sub = parser.add_subparsers(dest="command", required=True)
 
-    def command(name: str, help_text: str) -> argparse.ArgumentParser:
-        p = sub.add_parser(name, help=help_text, description=help_text)
+    def store_options(p: argparse.ArgumentParser) -> argparse.ArgumentParser:
         p.add_argument("--store", help="store directory or SPARQL query URL (default: PVB_STORE or var/store)")
+        p.add_argument("--update-url", help="SPARQL Update URL of a remote store (default: PVB_UPDATE_URL, "
+                       "or derived from the query URL)")
+        p.add_argument("--graph-store-url", help="Graph Store Protocol URL of a remote store (default: "
+                       "PVB_GRAPH_STORE_URL, or derived from the query URL)")
         return p
+
+    def command(name: str, help_text: str) -> argparse.ArgumentParser:
+        return store_options(sub.add_parser(name, help=help_text, description=help_text))
 
     serve = command("serve", "Run the HTTP API (loads the sample data into an empty store first).")
     serve.add_argument("--host", default="127.0.0.1")
@@ -154,9 +208,18 @@ def build_parser() -> argparse.ArgumentParser:
     stats = command("stats", "Count triples, graphs and places in the store.")
     stats.set_defaults(func=cmd_stats)
 
+    dump = command("dump", "Write the whole store (all graphs, private account data too) as gzip N-Quads.")
+    dump.add_argument("file")
+    dump.add_argument("--server", help="dump through a running server (needed for an embedded store in use)")
+    dump.add_argument("--token", help="an admin's bearer token, with --server")
+    dump.set_defaults(func=cmd_dump)
+
+    restore = command("restore", "Load a dump into an empty store.")
+    restore.add_argument("file")
+    restore.set_defaults(func=cmd_restore)
+
     users = sub.add_parser("users", help="Manage accounts.").add_subparsers(dest="users_command", required=True)
-    create = users.add_parser("create", help="Create an account (and its institution when new).")
-    create.add_argument("--store")
+    create = store_options(users.add_parser("create", help="Create an account (and its institution when new)."))
     create.add_argument("username")
     create.add_argument("--password", required=True)
     create.add_argument("--display-name")
@@ -164,8 +227,7 @@ def build_parser() -> argparse.ArgumentParser:
     create.add_argument("--role", default="visitor", choices=["visitor", "staff", "curator", "moderator", "admin"])
     create.add_argument("--institution", help="institution name, for --role staff or curator")
     create.set_defaults(func=cmd_users_create)
-    listing = users.add_parser("list", help="List accounts with their roles.")
-    listing.add_argument("--store")
+    listing = store_options(users.add_parser("list", help="List accounts with their roles."))
     listing.set_defaults(func=cmd_users_list)
     return parser
 

@@ -8,13 +8,19 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
+from fastapi.staticfiles import StaticFiles
 from starlette.concurrency import run_in_threadpool
 
-from .api import annotations, auth, errors, health, institutions, places
+from . import ROOT
+from .api import admin, annotations, auth, docs, errors, health, institutions, places
 from .loading import load_sample_data
+from .models import PROBLEM_RESPONSES
+from .observability import Metrics, RequestContext, configure_logging
+from .security import BodyLimit, SecurityHeaders
 from .settings import Settings
 from .spatial import PlaceIndex
 from .store import open_store
+from .store.instrumented import InstrumentedStore
 
 log = logging.getLogger(__name__)
 
@@ -22,14 +28,18 @@ DESCRIPTION = """Places of meaning near you, and why they matter: Dutch national
 thesaurus concepts, stories, collections and sources, as one RDF graph.
 
 Every error is an RFC 9457 `application/problem+json` document."""
+UPLOAD_PATHS = ("/datasets", "/rdf-graph-store")
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or Settings()
+    metrics = Metrics()
+    if settings.log_format == "json":
+        configure_logging(settings.log_level)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        store = await run_in_threadpool(open_store, settings)
+        store = InstrumentedStore(await run_in_threadpool(open_store, settings), metrics)
         if settings.load_sample_data:
             await run_in_threadpool(load_sample_data, store, settings.base_iri)
         app.state.store = store
@@ -40,10 +50,25 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         finally:
             store.close()
 
-    app = FastAPI(title="Plaatsen van Betekenis", version="0.1.0", description=DESCRIPTION, lifespan=lifespan)
+    app = FastAPI(title="Plaatsen van Betekenis", version="0.1.0", description=DESCRIPTION, lifespan=lifespan,
+                  docs_url=None, redoc_url=None, responses=PROBLEM_RESPONSES)
     app.state.settings = settings
+    app.state.metrics = metrics
     errors.install(app)
-    # CORS as the Web Annotation Protocol needs; never with credentials (tokens go in a header).
+    app.include_router(places.router)
+    app.include_router(auth.router)
+    app.include_router(institutions.router)
+    app.include_router(annotations.router)
+    app.include_router(health.router)
+    app.include_router(admin.router)
+    app.include_router(docs.router)
+    app.mount("/static", StaticFiles(directory=ROOT / "app" / "web" / "static"), name="static")
+    app.add_middleware(SecurityHeaders)
+    app.add_middleware(BodyLimit, limit=settings.max_body_bytes, upload_limit=settings.max_upload_bytes,
+                       large=UPLOAD_PATHS)
+    app.add_middleware(RequestContext, metrics=metrics)
+    # Outermost, so errors carry CORS headers too; as the Web Annotation Protocol needs, never with
+    # credentials (tokens travel in a header).
     app.add_middleware(CORSMiddleware, allow_origins=settings.cors_origins, allow_credentials=False,
                        allow_methods=["GET", "HEAD", "OPTIONS", "POST", "PUT", "DELETE"],
                        allow_headers=["Content-Type", "Prefer", "If-Match", "If-None-Match", "Authorization",
@@ -51,9 +76,4 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                        expose_headers=["ETag", "Allow", "Vary", "Link", "Content-Type", "Location",
                                        "Content-Location", "Prefer", "Preference-Applied", "Accept-Post",
                                        "Retry-After"])
-    app.include_router(places.router)
-    app.include_router(auth.router)
-    app.include_router(institutions.router)
-    app.include_router(annotations.router)
-    app.include_router(health.router)
     return app

@@ -31,10 +31,14 @@ class Settings(BaseSettings):
     load_sample_data: bool = Field(default=True, description="Load data/ into an empty store at start-up.")
     secret_key: str = DEFAULT_SECRET
     access_token_minutes: int = Field(default=720, gt=0, description="Lifetime of an access token.")
+    login_window_seconds: int = Field(default=900, gt=0, description="Window for counting failed logins.")
+    login_failures_per_account: int = Field(default=10, gt=0, description="Failed logins per username per window.")
+    login_failures_per_address: int = Field(default=50, gt=0, description="Failed logins per client address.")
     nearby_default_radius: float = 1000.0
     nearby_max_radius: float = 50000.0
     page_max_limit: int = 100
-    max_body_bytes: int = Field(default=10 * 1024 * 1024, gt=0)
+    max_body_bytes: int = Field(default=1024 * 1024, gt=0, description="Largest request body (JSON, forms).")
+    max_upload_bytes: int = Field(default=512 * 1024 * 1024, gt=0, description="Largest dataset upload.")
     log_level: str = "info"
     annotation_max_bytes: int = Field(default=16 * 1024, gt=0, description="Largest annotation document (413).")
     annotation_max_text: int = Field(default=5000, gt=0, description="Longest text body, in characters (413).")
@@ -47,6 +51,7 @@ class Settings(BaseSettings):
     hold_first_posts: int = Field(default=0, ge=0, description="Hold a new visitor's first N posts for review.")
     flags_to_hide: int = Field(default=3, gt=0, description="Flags by different people that hide an annotation.")
     cors_origins: list[str] = Field(default=["*"], description="Origins allowed by CORS (no credentials).")
+    log_format: Literal["json", "text"] = Field(default="json", description="json: one object a line, with request ids")
 
     @field_validator("base_iri")
     @classmethod
