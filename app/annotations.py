@@ -658,13 +658,13 @@ def _item(doc: dict) -> dict[str, Any]:
 
 
 def social_context(store: GraphStore, settings: Settings, place: str, prefs: list[str], *,
-                   comments_offset: int = 0, comments_limit: int = 10, lists_limit: int = 50) -> dict[str, Any]:
+                   comments_offset: int = 0, comments_limit: int = 10, lists_limit: int = 20) -> dict[str, Any]:
     """What people said about a place: tags, comment threads (newest first, paged), stories,
     links and bookmarks, with institutional contributions kept apart from visitors'."""
-    by_motivation: dict[str, list[tuple[str, str, str | None]]] = defaultdict(list)
-    for annotation, motivation, created, speaks in store.select_values(
+    by_motivation: dict[str, list[tuple[str, str]]] = defaultdict(list)
+    for annotation, motivation, created in store.select_values(
             query("place_annotation_index").bind(place=URIRef(place))):
-        by_motivation[(motivation or "").removeprefix(OA)].append((annotation or "", created or "", speaks))
+        by_motivation[(motivation or "").removeprefix(OA)].append((annotation or "", created or ""))
     for rows in by_motivation.values():
         rows.sort(key=lambda r: (r[1], r[0]), reverse=True)
     comments = by_motivation["commenting"]
