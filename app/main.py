@@ -7,10 +7,24 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
+from fastapi.middleware.cors import CORSMiddleware
 from fastapi.staticfiles import StaticFiles
 from starlette.concurrency import run_in_threadpool
 
-from .api import admin, auth, datasets, docs, errors, graphstore, health, institutions, linkeddata, places, sparql
+from .api import (
+    admin,
+    annotations,
+    auth,
+    datasets,
+    docs,
+    errors,
+    graphstore,
+    health,
+    institutions,
+    linkeddata,
+    places,
+    sparql,
+)
 from .loading import load_sample_data
 from .models import PROBLEM_RESPONSES
 from .observability import Metrics, RequestContext, configure_logging
@@ -60,6 +74,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(auth.router)
     app.include_router(institutions.router)
     app.include_router(datasets.router)
+    app.include_router(annotations.router)
     app.include_router(health.router)
     app.include_router(sparql.router)
     app.include_router(linkeddata.router)
@@ -71,4 +86,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_middleware(BodyLimit, limit=settings.max_body_bytes, upload_limit=settings.max_upload_bytes,
                        large=UPLOAD_PATHS)
     app.add_middleware(RequestContext, metrics=metrics)
+    # Outermost, so errors carry CORS headers too; as the Web Annotation Protocol needs, never with
+    # credentials (tokens travel in a header).
+    app.add_middleware(CORSMiddleware, allow_origins=settings.cors_origins, allow_credentials=False,
+                       allow_methods=["GET", "HEAD", "OPTIONS", "POST", "PUT", "DELETE"],
+                       allow_headers=["Content-Type", "Prefer", "If-Match", "If-None-Match", "Authorization",
+                                      "Accept", "Accept-Language"],
+                       expose_headers=["ETag", "Allow", "Vary", "Link", "Content-Type", "Location",
+                                       "Content-Location", "Prefer", "Preference-Applied", "Accept-Post",
+                                       "Retry-After"])
     return app

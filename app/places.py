@@ -14,11 +14,13 @@ from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS, FOAF, OWL, RDF, RDFS, SKOS
 from rdflib.term import Node
 
+from .annotations import social_context
 from .errors import BadRequest, NotFound
 from .geo import bearing_deg, valid_coordinates
 from .lang import pick, text
 from .linking import clusters
 from .queries import query
+from .settings import Settings
 from .spatial import Hits, PlaceIndex
 from .store import GraphStore
 from .terms import is_iri
@@ -193,8 +195,10 @@ def require_place(store: GraphStore, iri: str) -> URIRef:
     return URIRef(iri)
 
 
-def context(store: GraphStore, index: PlaceIndex, iri: str, prefs: list[str], nearest: int = 5) -> dict[str, Any]:
-    """Everything that says why one place matters, in the reader's language."""
+def context(store: GraphStore, index: PlaceIndex, iri: str, prefs: list[str], nearest: int = 5, *,
+            settings: Settings | None = None, comments_offset: int = 0, comments_limit: int = 10) -> dict[str, Any]:
+    """Everything that says why one place matters, in the reader's language; with `settings`, also
+    what people said about it (annotations)."""
     require_place(store, iri)
     records = clusters(store).get(iri, [iri])
     iri = records[0]  # an alias record opens its place of meaning, under the canonical IRI
@@ -244,6 +248,8 @@ def context(store: GraphStore, index: PlaceIndex, iri: str, prefs: list[str], ne
         "tourist_info": _tourist_info(props, parts, prefs),
         "context": summary["context"],
         "records": summary["records"],
+        "social": social_context(store, settings, iri, prefs, comments_offset=comments_offset,
+                                 comments_limit=comments_limit) if settings is not None else None,
     }
 
 
