@@ -7,10 +7,13 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
+from fastapi.staticfiles import StaticFiles
 from starlette.concurrency import run_in_threadpool
 
-from .api import auth, errors, health, institutions, places
+from .api import auth, errors, health, institutions, places, web
 from .loading import load_sample_data
+from .pages import STATIC_DIR
+from .search import NameIndex
 from .settings import Settings
 from .spatial import PlaceIndex
 from .store import open_store
@@ -33,6 +36,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             await run_in_threadpool(load_sample_data, store, settings.base_iri)
         app.state.store = store
         app.state.place_index = PlaceIndex(store)
+        app.state.name_index = NameIndex(store, app.state.place_index)  # built at the first name search
         await run_in_threadpool(app.state.place_index.current)  # warm: the first visitor waits for nothing
         try:
             yield
@@ -46,4 +50,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(auth.router)
     app.include_router(institutions.router)
     app.include_router(health.router)
+    app.include_router(web.router)
+    app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     return app

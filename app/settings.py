@@ -36,6 +36,10 @@ class Settings(BaseSettings):
     page_max_limit: int = 100
     max_body_bytes: int = Field(default=10 * 1024 * 1024, gt=0)
     log_level: str = "info"
+    tile_url: str | None = Field(
+        default=None, description="Map tile URL template for the web pages, e.g. "
+        "https://tile.openstreetmap.org/{z}/{x}/{y}.png; none: a plain map background with the place markers.")
+    tile_attribution: str = Field(default="", description="Attribution text shown with the map tiles.")
 
     @field_validator("base_iri")
     @classmethod
