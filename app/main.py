@@ -10,13 +10,16 @@ from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 from starlette.concurrency import run_in_threadpool
 
-from .api import auth, errors, health, institutions, places, web
+from . import ROOT
+from .api import admin, auth, docs, errors, health, institutions, places, web
 from .loading import load_sample_data
-from .pages import STATIC_DIR
+from .observability import Metrics, RequestContext, configure_logging
 from .search import NameIndex
+from .security import BodyLimit, SecurityHeaders
 from .settings import Settings
 from .spatial import PlaceIndex
 from .store import open_store
+from .store.instrumented import InstrumentedStore
 
 log = logging.getLogger(__name__)
 
@@ -24,14 +27,18 @@ DESCRIPTION = """Places of meaning near you, and why they matter: Dutch national
 thesaurus concepts, stories, collections and sources, as one RDF graph.
 
 Every error is an RFC 9457 `application/problem+json` document."""
+UPLOAD_PATHS = ("/datasets", "/rdf-graph-store")
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or Settings()
+    metrics = Metrics()
+    if settings.log_format == "json":
+        configure_logging(settings.log_level)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        store = await run_in_threadpool(open_store, settings)
+        store = InstrumentedStore(await run_in_threadpool(open_store, settings), metrics)
         if settings.load_sample_data:
             await run_in_threadpool(load_sample_data, store, settings.base_iri)
         app.state.store = store
@@ -43,13 +50,21 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         finally:
             store.close()
 
-    app = FastAPI(title="Plaatsen van Betekenis", version="0.1.0", description=DESCRIPTION, lifespan=lifespan)
+    app = FastAPI(title="Plaatsen van Betekenis", version="0.1.0", description=DESCRIPTION, lifespan=lifespan,
+                  docs_url=None, redoc_url=None)
     app.state.settings = settings
+    app.state.metrics = metrics
     errors.install(app)
     app.include_router(places.router)
     app.include_router(auth.router)
     app.include_router(institutions.router)
     app.include_router(health.router)
     app.include_router(web.router)
-    app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
+    app.include_router(admin.router)
+    app.include_router(docs.router)
+    app.mount("/static", StaticFiles(directory=ROOT / "app" / "web" / "static"), name="static")
+    app.add_middleware(SecurityHeaders)
+    app.add_middleware(BodyLimit, limit=settings.max_body_bytes, upload_limit=settings.max_upload_bytes,
+                       large=UPLOAD_PATHS)
+    app.add_middleware(RequestContext, metrics=metrics)
     return app

@@ -34,12 +34,14 @@ class Settings(BaseSettings):
     nearby_default_radius: float = 1000.0
     nearby_max_radius: float = 50000.0
     page_max_limit: int = 100
-    max_body_bytes: int = Field(default=10 * 1024 * 1024, gt=0)
+    max_body_bytes: int = Field(default=1024 * 1024, gt=0, description="Largest request body (JSON, forms).")
+    max_upload_bytes: int = Field(default=512 * 1024 * 1024, gt=0, description="Largest dataset upload.")
     log_level: str = "info"
     tile_url: str | None = Field(
         default=None, description="Map tile URL template for the web pages, e.g. "
         "https://tile.openstreetmap.org/{z}/{x}/{y}.png; none: a plain map background with the place markers.")
     tile_attribution: str = Field(default="", description="Attribution text shown with the map tiles.")
+    log_format: Literal["json", "text"] = Field(default="json", description="json: one object a line, with request ids")
 
     @field_validator("base_iri")
     @classmethod

@@ -175,6 +175,7 @@ def test_desk_is_for_staff_only(page, server):
     page.wait_for_selector("#login-box:not([hidden])")
     login(page, server, "sietske")
     page.wait_for_selector("#desk:not([hidden])")
+    page.wait_for_selector("#unanswered li")
     assert page.locator("#groups tr").count() == 6  # every group with its rule, even when empty
     page.screenshot(path=str(DOCS / "screenshot-desk.png"), full_page=True)
 

@@ -96,6 +96,7 @@
     select.replaceChildren(...staffOf.map((iri) => el("option", { value: iri.split("/").pop() }, iri.split("/").pop())));
     select.onchange = () => { key = select.value; load(); };
     key = select.value;
+    showGroups([]);
     load();
   });
 })();
