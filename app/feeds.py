@@ -17,11 +17,20 @@ OA = "http://www.w3.org/ns/oa#"
 
 
 def contributions(store: GraphStore, places: list[str], limit: int = 100) -> list[dict[str, Any]]:
-    """One entry per annotation, newest first; several body values are joined."""
+    """One entry per annotation on these places, newest first; several body values are joined."""
     if not places:
         return []
+    return _entries(store.select(query("place_contributions").bind(place=[URIRef(p) for p in places])), limit)
+
+
+def institution_contributions(store: GraphStore, institution: str, limit: int = 100) -> list[dict[str, Any]]:
+    """Everything said about the places an institution publishes about or in."""
+    return _entries(store.select(query("institution_contributions").bind(institution=URIRef(institution))), limit)
+
+
+def _entries(rows: list[dict[str, Any]], limit: int) -> list[dict[str, Any]]:
     found: dict[str, dict[str, Any]] = {}
-    for row in store.select(query("place_contributions").bind(place=[URIRef(p) for p in places])):
+    for row in rows:
         entry = found.setdefault(str(row["annotation"]), {
             "id": str(row["annotation"]), "place": str(row["place"]),
             "motivation": str(row["motivation"]).removeprefix(OA),

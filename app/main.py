@@ -11,7 +11,7 @@ from fastapi.staticfiles import StaticFiles
 from starlette.concurrency import run_in_threadpool
 
 from . import ROOT
-from .api import admin, auth, docs, errors, health, institutions, places, web
+from .api import admin, auth, docs, errors, feeds, health, institutions, places, web
 from .loading import load_sample_data
 from .observability import Metrics, RequestContext, configure_logging
 from .search import NameIndex
@@ -59,6 +59,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(auth.router)
     app.include_router(institutions.router)
     app.include_router(health.router)
+    app.include_router(feeds.router)
     app.include_router(web.router)
     app.include_router(admin.router)
     app.include_router(docs.router)

@@ -139,3 +139,26 @@ def test_static_files_are_served(client):
     assert client.get("/static/vendor/leaflet/leaflet.js").status_code == 200
     assert client.get("/static/web/visitor.js").headers["content-type"].startswith(("text/javascript",
                                                                                        "application/javascript"))
+
+
+def test_institution_feeds_cover_its_places(fresh_store_dir):
+    """A comment on a place the institution publishes a story about appears in its Atom and AS2 feeds."""
+    with make_client(fresh_store_dir) as c:
+        c.app.state.store.update("""
+        PREFIX oa: <http://www.w3.org/ns/oa#> PREFIX dcterms: <http://purl.org/dc/terms/>
+        PREFIX rdf: <http://www.w3.org/1999/02/22-rdf-syntax-ns#> PREFIX xsd: <http://www.w3.org/2001/XMLSchema#>
+        INSERT DATA { GRAPH <urn:pvb:graph:annotations> {
+          <urn:a1> oa:hasTarget <http://localhost:8000/id/place/rm-7032> ; oa:motivatedBy oa:commenting ;
+            dcterms:created "2026-01-01T10:00:00Z"^^xsd:dateTime ; oa:hasBody [ rdf:value "Mooi!" ] .
+        } }""")
+        atom_feed = c.get("/institutions/historische-vereniging-achtkarspelen/feed.atom")
+        as2 = c.get("/institutions/historische-vereniging-achtkarspelen/feed.json")
+        other = c.get("/institutions/pvb-redactie/feed.json")
+        missing = c.get("/institutions/nobody/feed.atom")
+    assert atom_feed.status_code == 200 and b"urn:a1" in atom_feed.content
+    assert as2.headers["content-type"].startswith("application/activity+json")
+    body = as2.json()
+    assert body["type"] == "OrderedCollection" and body["orderedItems"][0]["object"]["content"] == "Mooi!"
+    assert body["orderedItems"][0]["target"]["id"] == place(7032)
+    assert other.status_code in (200, 404)
+    assert missing.status_code == 404 and missing.headers["content-type"] == "application/problem+json"

@@ -81,7 +81,7 @@ def place_page(key: str, request: Request, store: StoreDep, index: IndexDep, set
                  distance=distance_text, plain=plain, config={"place": iri})
 
 
-@router.get("/desk", response_class=HTMLResponse)
+@router.get("/desk", response_class=HTMLResponse, name="desk_page")
 def desk_page(request: Request, settings: SettingsDep, lang: LangQuery = None, pvb_lang: LangCookie = None,
               accept_language: AcceptLanguage = None) -> HTMLResponse:
     """The page itself is a shell; its data comes from staff-only endpoints with the visitor's token."""

@@ -94,8 +94,10 @@
     if (!staffOf.length) return;
     const select = $("#institution");
     select.replaceChildren(...staffOf.map((iri) => el("option", { value: iri.split("/").pop() }, iri.split("/").pop())));
-    select.onchange = () => { key = select.value; load(); };
+    const feeds = () => { $("#feed-atom").href = "/institutions/" + key + "/feed.atom"; $("#feed-as2").href = "/institutions/" + key + "/feed.json"; };
+    select.onchange = () => { key = select.value; feeds(); load(); };
     key = select.value;
+    feeds();
     showGroups([]);
     load();
   });
