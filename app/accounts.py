@@ -21,7 +21,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from rdflib import Literal, URIRef
 from rdflib.namespace import XSD
 
-from .errors import BadRequest, Conflict, Forbidden, NotFound, Unauthorized, Unprocessable
+from .errors import BadRequest, Conflict, Forbidden, NotFound, TooManyRequests, Unauthorized, Unprocessable
 from .lang import FALLBACK, pick, text
 from .queries import query
 from .store import GraphStore
@@ -152,6 +152,37 @@ def authenticate(store: GraphStore, username: str, password: str) -> User:
     if user is None:
         raise Unauthorized("Wrong username or password", headers={"WWW-Authenticate": "Bearer"})
     return user
+
+
+def _keyed(secret: str, value: str) -> Literal:
+    return Literal(hmac.new(secret.encode(), value.encode(), hashlib.sha256).hexdigest()[:32])
+
+
+def check_login_throttle(store: GraphStore, secret: str, username: str, address: str, *, window: timedelta,
+                         per_username: int, per_address: int) -> None:
+    """429 before any password is checked once a username or an address failed too often.
+    Counted in the store, so the limit holds across workers and restarts."""
+    now = datetime.now(UTC)
+    since = Literal((now - window).isoformat(timespec="seconds"), datatype=XSD.dateTime)
+    for what, binding, limit in (
+            ("account", {"usernameHash": _keyed(secret, username.strip().lower())}, per_username),
+            ("address", {"addressHash": _keyed(secret, address)}, per_address)):
+        row = store.select(query("login_failures").bind(since=since, **binding))[0]
+        if int(row.get("n", 0)) >= limit:  # type: ignore[call-overload]
+            oldest = datetime.fromisoformat(str(row["oldest"]))
+            oldest = oldest if oldest.tzinfo else oldest.replace(tzinfo=UTC)
+            wait = max(1, int((oldest + window - now).total_seconds()) + 1)
+            raise TooManyRequests(f"Too many failed logins for this {what}; try again later",
+                                  headers={"Retry-After": str(wait)})
+
+
+def record_login_failure(store: GraphStore, secret: str, username: str, address: str, window: timedelta) -> None:
+    now = datetime.now(UTC)
+    store.update(query("login_failure_record").bind(
+        failure=URIRef(f"urn:pvb:login-failure:{uuid.uuid4().hex}"),
+        usernameHash=_keyed(secret, username.strip().lower()), addressHash=_keyed(secret, address),
+        now=Literal(now.isoformat(timespec="seconds"), datatype=XSD.dateTime),
+        before=Literal((now - window).isoformat(timespec="seconds"), datatype=XSD.dateTime)))
 
 
 def _token_hash(secret: str, token: str) -> Literal:

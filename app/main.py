@@ -13,6 +13,7 @@ from starlette.concurrency import run_in_threadpool
 from . import ROOT
 from .api import admin, auth, docs, errors, feeds, health, institutions, places, web
 from .loading import load_sample_data
+from .models import PROBLEM_RESPONSES
 from .observability import Metrics, RequestContext, configure_logging
 from .search import NameIndex
 from .security import BodyLimit, SecurityHeaders
@@ -51,7 +52,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             store.close()
 
     app = FastAPI(title="Plaatsen van Betekenis", version="0.1.0", description=DESCRIPTION, lifespan=lifespan,
-                  docs_url=None, redoc_url=None)
+                  docs_url=None, redoc_url=None, responses=PROBLEM_RESPONSES)
     app.state.settings = settings
     app.state.metrics = metrics
     errors.install(app)

@@ -120,3 +120,22 @@ class Health(BaseModel):
     store: str
     triples: int
     places: int
+
+
+class ProblemDetails(BaseModel):
+    """RFC 9457 problem details: the body of every error."""
+
+    type: str = "about:blank"
+    title: str
+    status: int
+    detail: str
+    errors: list[dict[str, Any]] | None = None
+
+
+_PROBLEM_STATUSES = {400: "Bad request", 401: "Not logged in, or a bad token", 403: "Not allowed",
+                     404: "Not found", 406: "Not acceptable", 409: "Conflict", 412: "Precondition failed",
+                     413: "Body too large", 415: "Unsupported media type", 422: "Invalid parameters or body",
+                     428: "Precondition required", 429: "Too many requests", 503: "Store unavailable"}
+PROBLEM_RESPONSES: dict[int | str, dict[str, Any]] = {
+    status: {"description": text, "model": ProblemDetails, "content": {"application/problem+json": {}}}
+    for status, text in _PROBLEM_STATUSES.items()}

@@ -31,6 +31,9 @@ class Settings(BaseSettings):
     load_sample_data: bool = Field(default=True, description="Load data/ into an empty store at start-up.")
     secret_key: str = DEFAULT_SECRET
     access_token_minutes: int = Field(default=720, gt=0, description="Lifetime of an access token.")
+    login_window_seconds: int = Field(default=900, gt=0, description="Window for counting failed logins.")
+    login_failures_per_account: int = Field(default=10, gt=0, description="Failed logins per username per window.")
+    login_failures_per_address: int = Field(default=50, gt=0, description="Failed logins per client address.")
     nearby_default_radius: float = 1000.0
     nearby_max_radius: float = 50000.0
     page_max_limit: int = 100

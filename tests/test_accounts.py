@@ -147,3 +147,17 @@ def test_cli_creates_and_lists_users(fresh_store_dir):
     lines = {line.split("\t")[0]: line for line in listing.stdout.splitlines()}
     assert f"curator:{BASE}id/institution/drents-archief" in lines["ines"]
     assert "admin" in lines["jan"] and "kees" not in lines
+
+
+def test_brute_force_logins_are_throttled_per_account(fresh_store_dir):
+    from .conftest import make_client
+
+    with make_client(fresh_store_dir, login_failures_per_account=3) as c:
+        register(c, "lotte")
+        for _ in range(3):
+            assert c.post("/auth/token", data={"username": "lotte", "password": "guess guess guess"}).status_code == 401
+        blocked = c.post("/auth/token", data={"username": "lotte", "password": "correct horse battery"})
+        assert blocked.status_code == 429 and int(blocked.headers["retry-after"]) > 0
+        assert blocked.headers["content-type"] == "application/problem+json"
+        register(c, "mies")  # other accounts are not locked out by someone guessing lotte's password
+        assert c.post("/auth/token", data={"username": "mies", "password": "correct horse battery"}).status_code == 200

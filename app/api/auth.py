@@ -5,10 +5,19 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Annotated
 
-from fastapi import APIRouter, Form, Response
+from fastapi import APIRouter, Form, Request, Response
 from pydantic import BaseModel, Field
 
-from ..accounts import authenticate, create_account, issue_token, revoke_all_tokens, revoke_token
+from ..accounts import (
+    authenticate,
+    check_login_throttle,
+    create_account,
+    issue_token,
+    record_login_failure,
+    revoke_all_tokens,
+    revoke_token,
+)
+from ..errors import Unauthorized
 from .deps import BearerToken, CurrentUser, SettingsDep, StoreDep
 
 router = APIRouter(tags=["accounts"])
@@ -49,9 +58,18 @@ def register(body: Registration, store: StoreDep, settings: SettingsDep, respons
 
 @router.post("/auth/token", response_model=Token, summary="Log in (OAuth2 password flow)")
 def token(username: Annotated[str, Form(max_length=64)], password: Annotated[str, Form(max_length=256)],
-          store: StoreDep, settings: SettingsDep,
+          request: Request, store: StoreDep, settings: SettingsDep,
           grant_type: Annotated[str | None, Form(pattern="^password$")] = None) -> dict:
-    user = authenticate(store, username, password)
+    address = request.client.host if request.client else "unknown"
+    window = timedelta(seconds=settings.login_window_seconds)
+    check_login_throttle(store, settings.secret_key, username, address, window=window,
+                         per_username=settings.login_failures_per_account,
+                         per_address=settings.login_failures_per_address)
+    try:
+        user = authenticate(store, username, password)
+    except Unauthorized:
+        record_login_failure(store, settings.secret_key, username, address, window)
+        raise
     access, seconds = issue_token(store, settings.secret_key, user, timedelta(minutes=settings.access_token_minutes))
     return {"access_token": access, "token_type": "bearer", "expires_in": seconds}
 
