@@ -12,6 +12,7 @@
   const targetId = (a) => { const x = first(a.target); return typeof x === "string" ? x : x && (x.source || x.id); };
   function bodies(a) { return list(a.body || a.bodyValue && { value: a.bodyValue }); }
   function text(a) {
+    if (a.text || a.title) return [a.title, a.text].filter(Boolean).join(": "); // plain JSON items (mentions)
     return bodies(a).map((b) => (typeof b === "string" ? b : b.value || b.label || b.source || b.id || "")).filter(Boolean).join(" ");
   }
   function creatorName(a) {
@@ -20,7 +21,7 @@
   }
   /* The institution an annotation speaks for, if any (server-set; several spellings accepted). */
   function institution(a) {
-    const candidates = [a.institution, a.onBehalfOf, a["pvb:onBehalfOf"], a.speaksFor, a.official && a.official.institution];
+    const candidates = [a.speaksFor, a.speaks_for, a["pvb:speaksFor"], a.institution, a.onBehalfOf];
     for (const c of candidates) {
       const x = first(c);
       if (x) return typeof x === "string" ? { id: x, name: x } : { id: x.id, name: x.name || x.label || x.id };
@@ -46,7 +47,7 @@
     let all = items(page), guard = 0;
     let next = page.first && page.first.next || page.next;
     while (next && guard++ < 20) {
-      page = await api(typeof next === "string" ? next : next.id);
+      page = await api(PVB.local(typeof next === "string" ? next : next.id), { headers: { Accept: JSONLD } });
       all = all.concat(items(page));
       next = page.next;
     }
@@ -92,7 +93,7 @@
     return li;
   }
   /* An inline reply form; keeps the text if the post fails. */
-  function replyForm(a, label, onPosted) {
+  function replyForm(a, label, onPosted, speaksFor) {
     const id = "reply-" + Math.random().toString(36).slice(2);
     const form = el("form", { class: "reply-form", novalidate: "" },
       el("p", { class: "field" }, el("label", { for: id }, label),
@@ -100,7 +101,8 @@
         el("span", { class: "error", id: id + "-error" })),
       el("p", { class: "form-error error", role: "alert" }),
       el("button", { type: "submit" }, t("send")));
-    PVB.handle(form, (data) => post({ motivation: "replying", target: a.id, body: textBody(data.get("value")) }), onPosted);
+    PVB.handle(form, (data) => post(Object.assign({ motivation: "replying", target: a.id, body: textBody(data.get("value")) },
+                                                  speaksFor ? { speaksFor } : {})), onPosted);
     return form;
   }
 

@@ -51,6 +51,8 @@
     return body;
   }
 
+  /* This server's path for one of its IRIs (the base IRI may name another host than the page's). */
+  function local(iri) { return iri.startsWith(config.base) ? "/" + iri.slice(config.base.length) : iri; }
   function distance(m) { return m < 1000 ? Math.round(m) + " m" : (m / 1000).toFixed(1) + " km"; }
   function placeKey(iri) {
     const prefix = config.base + "id/place/";
@@ -153,7 +155,7 @@
     });
   }
 
-  window.PVB = { $, config, t, el, api, ApiError, NetworkError, handle, showError, clearErrors, distance, placeKey,
+  window.PVB = { $, config, t, el, api, ApiError, NetworkError, handle, showError, clearErrors, distance, placeKey, local,
                  token, me: null, onAccount: (f) => listeners.push(f), refreshAccount };
   setupAccount();
   document.addEventListener("DOMContentLoaded", refreshAccount);

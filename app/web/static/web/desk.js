@@ -62,14 +62,14 @@
       el("td", {}, groups.get(g.key).map((p) => p.name + " (" + p.posts + ")").join(", ") || "—"))));
   }
 
-  let key = null;
+  let key = null, institutionIri = null;
   async function load() {
     const actions = (a, li) => {
       const answer = el("details", { class: "reply" }, el("summary", {}, t("answer")));
-      answer.append(anno.replyForm(a, t("answer"), load));
+      answer.append(anno.replyForm(a, t("answer"), load, institutionIri));
       const hide = el("button", { type: "button", class: "link" }, t("hide"));
       hide.addEventListener("click", async () => {
-        try { await api(a.id + "/hide", { method: "POST" }); hide.replaceWith(el("span", {}, t("hidden"))); }
+        try { await api(PVB.local(a.id) + "/hide", { method: "POST" }); hide.replaceWith(el("span", {}, t("hidden"))); }
         catch (e) { hide.after(el("span", { class: "error", role: "alert" }, e.message)); }
       });
       li.append(answer, " ", hide);
@@ -93,10 +93,11 @@
     $("#desk-status").textContent = staffOf.length ? "" : t("desk_staff_only");
     if (!staffOf.length) return;
     const select = $("#institution");
-    select.replaceChildren(...staffOf.map((iri) => el("option", { value: iri.split("/").pop() }, iri.split("/").pop())));
+    select.replaceChildren(...staffOf.map((iri) => el("option", { value: iri.split("/").pop(), "data-iri": iri }, iri.split("/").pop())));
+    const chosen = () => { key = select.value; institutionIri = select.selectedOptions[0].dataset.iri; };
     const feeds = () => { $("#feed-atom").href = "/institutions/" + key + "/feed.atom"; $("#feed-as2").href = "/institutions/" + key + "/feed.json"; };
-    select.onchange = () => { key = select.value; feeds(); load(); };
-    key = select.value;
+    select.onchange = () => { chosen(); feeds(); load(); };
+    chosen();
     feeds();
     showGroups([]);
     load();

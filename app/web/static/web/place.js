@@ -49,8 +49,8 @@
     PVB.handle(form, (data) => {
       const motivation = form.dataset.motivation;
       let body;
-      if (motivation === "linking") body = { type: "SpecificResource", source: data.get("source") };
-      else if (motivation === "describing") body = [anno.textBody(data.get("value")), { type: "TextualBody", purpose: "describing", value: data.get("title"), format: "text/plain", language: config.lang, title: data.get("title") }];
+      if (motivation === "linking") body = data.get("source");
+      else if (motivation === "describing") body = Object.assign(anno.textBody(data.get("value")), { title: data.get("title") });
       else if (motivation === "tagging") body = Object.assign(anno.textBody(data.get("value")), { purpose: "tagging" });
       else body = anno.textBody(data.get("value"));
       return anno.post({ motivation, target: place, body });
@@ -59,7 +59,7 @@
   $("#favourite").addEventListener("click", async () => {
     const fav = $("#favourite");
     try {
-      if (fav.dataset.annotation) await api(fav.dataset.annotation, { method: "DELETE" });
+      if (fav.dataset.annotation) await api(PVB.local(fav.dataset.annotation), { method: "DELETE" });
       else await anno.post({ motivation: "bookmarking", target: place });
     } catch (e) { fav.after(el("span", { class: "error", role: "alert" }, e.message)); }
     refresh();
