@@ -47,14 +47,15 @@ class Server:
         self.log = workdir / "server.log"
 
     def add_account(self, username: str, password: str, display_name: str, institution: str | None = None) -> None:
-        from app.accounts import create_account, ensure_institution, grant
+        """`institution`: the key of an existing institution (staff of it)."""
+        from app.accounts import create_account, grant
         from app.store.embedded import EmbeddedStore
 
         store = EmbeddedStore(self.store)
         try:
             user = create_account(store, "http://localhost:8000/", username, password, display_name)
             if institution:
-                grant(store, user, "staff", ensure_institution(store, "http://localhost:8000/", institution))
+                grant(store, user, "staff", f"http://localhost:8000/id/institution/{institution}")
         finally:
             store.close()
 

@@ -21,7 +21,8 @@ DOCS = ROOT / "docs"
 def server(sample_store_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     srv = Server(sample_store_dir, tmp_path_factory.mktemp("browser"))
     srv.add_account("anna", PASSWORD, "Anna de Vries")
-    srv.add_account("sietske", PASSWORD, "Sietske (Museum)", institution="Fries Museum")
+    # staff of the society whose sample story is about the church at Geawei 15 (rm-7032)
+    srv.add_account("sietske", PASSWORD, "Sietske", institution="historische-vereniging-achtkarspelen")
     srv.add_account("mallory", PASSWORD, XSS_NAME)
     srv.start()
     yield srv
@@ -199,7 +200,10 @@ def test_comment_answered_on_the_desk_shows_as_official(page, server):
     item.locator("details.reply summary").click()
     item.locator("textarea").fill("Ja, van 14 tot 17 uur.")
     item.locator("button[type=submit]").click()
+    page.locator("#unanswered .comment", has_text="open op zondag").wait_for(state="detached")  # answered
     page.goto(server.url + "/place/rm-7032")
     official = page.locator("#threads .comment.official")
     official.wait_for()
     assert "Ja, van 14 tot 17 uur." in official.inner_text()
+    assert "Historische Vereniging" in official.inner_text()  # the institution is named with the person
+    page.screenshot(path=str(DOCS / "screenshot-place-official-answer.png"), full_page=True)

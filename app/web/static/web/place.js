@@ -27,8 +27,17 @@
     const counts = new Map();
     tags.forEach((a) => { const k = anno.text(a); counts.set(k, (counts.get(k) || 0) + 1); });
     $("#social-tags").replaceChildren(...[...counts].map(([k, n]) => el("li", {}, k + (n > 1 ? " ×" + n : ""))));
-    const talk = all.filter((a) => ["commenting", "replying", "questioning"].includes(anno.motivation(a)));
-    const roots = anno.threads(talk, place);
+    // Threads with replies at any depth come from the place context when the server has them;
+    // otherwise they are built from the annotations on the place.
+    let roots = null;
+    try {
+      const ctx = await api("/places/" + PVB.placeKey(place));
+      if (ctx.social && ctx.social.comments) roots = ctx.social.comments.items;
+    } catch (e) { /* fall back below */ }
+    if (!roots) {
+      const talk = all.filter((a) => ["commenting", "replying", "questioning"].includes(anno.motivation(a)));
+      roots = anno.threads(talk, place);
+    }
     const ol = el("ol", { class: "threads" });
     roots.forEach((a) => ol.append(anno.render(a, replyAction)));
     $("#threads").replaceChildren(roots.length ? ol : el("p", { class: "meta" }, t("no_comments")));
