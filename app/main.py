@@ -18,16 +18,19 @@ from .api import (
     datasets,
     docs,
     errors,
+    feeds,
     graphstore,
     health,
     institutions,
     linkeddata,
     places,
     sparql,
+    web,
 )
 from .loading import load_sample_data
 from .models import PROBLEM_RESPONSES
 from .observability import Metrics, RequestContext, configure_logging
+from .search import NameIndex
 from .security import BodyLimit, SecurityHeaders
 from .settings import Settings
 from .sparql import SparqlEndpoint
@@ -58,6 +61,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             await run_in_threadpool(load_sample_data, store, settings.base_iri)
         app.state.store = store
         app.state.place_index = PlaceIndex(store)
+        app.state.name_index = NameIndex(store, app.state.place_index)  # built at the first name search
         await run_in_threadpool(app.state.place_index.current)  # warm: the first visitor waits for nothing
         try:
             yield
@@ -79,6 +83,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(sparql.router)
     app.include_router(linkeddata.router)
     app.include_router(graphstore.router)
+    app.include_router(feeds.router)
+    app.include_router(web.router)
     app.include_router(admin.router)
     app.include_router(docs.router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")

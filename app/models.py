@@ -112,6 +112,15 @@ class PlaceContext(BaseModel):
     social: SocialContext | None = None
 
 
+class SearchResult(BaseModel):
+    kind: str = Field(description="`town` (centre of its places) or `place`")
+    id: str | None = Field(description="The place's IRI; null for a town")
+    label: str
+    count: int = Field(description="Places in the town (1 for a place)")
+    lat: float
+    lon: float
+
+
 class Health(BaseModel):
     status: str
     store: str

@@ -56,6 +56,10 @@ class Settings(BaseSettings):
     hold_first_posts: int = Field(default=0, ge=0, description="Hold a new visitor's first N posts for review.")
     flags_to_hide: int = Field(default=3, gt=0, description="Flags by different people that hide an annotation.")
     cors_origins: list[str] = Field(default=["*"], description="Origins allowed by CORS (no credentials).")
+    tile_url: str | None = Field(
+        default=None, description="Map tile URL template for the web pages, e.g. "
+        "https://tile.openstreetmap.org/{z}/{x}/{y}.png; none: a plain map background with the place markers.")
+    tile_attribution: str = Field(default="", description="Attribution text shown with the map tiles.")
     log_format: Literal["json", "text"] = Field(default="json", description="json: one object a line, with request ids")
 
     @field_validator("base_iri")

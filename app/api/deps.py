@@ -10,6 +10,7 @@ from fastapi.security import OAuth2PasswordBearer
 from ..accounts import User, user_for_token
 from ..errors import Unauthorized
 from ..lang import preferences
+from ..search import NameIndex
 from ..settings import Settings
 from ..spatial import PlaceIndex
 from ..store import GraphStore
@@ -21,6 +22,10 @@ def get_store(request: Request) -> GraphStore:
 
 def get_index(request: Request) -> PlaceIndex:
     return request.app.state.place_index
+
+
+def get_name_index(request: Request) -> NameIndex:
+    return request.app.state.name_index
 
 
 def get_settings(request: Request) -> Settings:
@@ -38,6 +43,7 @@ def get_languages(
 
 StoreDep = Annotated[GraphStore, Depends(get_store)]
 IndexDep = Annotated[PlaceIndex, Depends(get_index)]
+NameIndexDep = Annotated[NameIndex, Depends(get_name_index)]
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 LanguagesDep = Annotated[list[str], Depends(get_languages)]
 

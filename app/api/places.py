@@ -9,9 +9,9 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 
 from ..errors import Unprocessable
-from ..models import NearbyPage, PlaceContext
+from ..models import NearbyPage, PlaceContext, SearchResult
 from ..places import NearbyRequest, context, nearby, place_graph
-from .deps import IndexDep, LanguagesDep, SettingsDep, StoreDep
+from .deps import IndexDep, LanguagesDep, NameIndexDep, SettingsDep, StoreDep
 
 router = APIRouter(prefix="/places", tags=["places"])
 JSON_LD = "application/ld+json"
@@ -34,6 +34,13 @@ def get_nearby(
         raise Unprocessable(f"radius must be at most {settings.nearby_max_radius:g} metres")
     return nearby(store, index, NearbyRequest(lat=lat, lon=lon, radius=radius, limit=limit, offset=offset,
                                               cursor=cursor, prefs=tuple(languages), concept=type, tag=tag))
+
+
+@router.get("/search", response_model=list[SearchResult], summary="Towns and places whose name contains q")
+def search(names: NameIndexDep, languages: LanguagesDep,
+           q: Annotated[str, Query(min_length=2, max_length=100, description="Part of a town or place name")],
+           limit: Annotated[int, Query(ge=1, le=50)] = 10) -> list[dict]:
+    return names.search(q, languages, limit)
 
 
 @router.get("/{key:path}", response_model=PlaceContext, summary="The full context of one place",
