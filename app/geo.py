@@ -68,6 +68,27 @@ def geohash(lat: float, lon: float, precision: int) -> str:
     return "".join(chars)
 
 
+def geohash_many(lats: np.ndarray, lons: np.ndarray, precision: int) -> np.ndarray:
+    """`geohash` of many points at once (the same bisection, vectorised): cells for a million
+    places in a second instead of a minute."""
+    lats, lons = np.asarray(lats, dtype=np.float64), np.asarray(lons, dtype=np.float64)
+    lat_lo, lat_hi = np.full(lats.shape, -90.0), np.full(lats.shape, 90.0)
+    lon_lo, lon_hi = np.full(lons.shape, -180.0), np.full(lons.shape, 180.0)
+    digits = np.zeros((len(lats), precision), dtype=np.int64)
+    for bit in range(5 * precision):
+        if bit % 2 == 0:
+            mid = (lon_lo + lon_hi) / 2
+            up = lons >= mid
+            lon_lo, lon_hi = np.where(up, mid, lon_lo), np.where(up, lon_hi, mid)
+        else:
+            mid = (lat_lo + lat_hi) / 2
+            up = lats >= mid
+            lat_lo, lat_hi = np.where(up, mid, lat_lo), np.where(up, lat_hi, mid)
+        digits[:, bit // 5] = digits[:, bit // 5] * 2 + up
+    chars = np.array(list(_BASE32), dtype="<U1")[digits]
+    return np.ascontiguousarray(chars).view(f"<U{precision}").ravel()
+
+
 def cell_keys(lat: float, lon: float) -> list[str]:
     """The cell keys stored per place: one geohash per precision in CELL_PRECISIONS."""
     full = geohash(lat, lon, max(CELL_PRECISIONS))

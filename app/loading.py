@@ -60,7 +60,7 @@ def load_file(store: GraphStore, path: Path, *, graph: str | None, base_iri: str
     # A quad file names its own graphs: re-derive every data graph rather than parse it twice.
     touched = [graph] if graph else [g for g in store.named_graphs() if not g.startswith("urn:pvb:")]
     for name in touched:
-        derive_geo(store, name)
+        derive_geo(store, name, atomic=atomic)
     return touched
 
 

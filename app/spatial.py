@@ -133,17 +133,22 @@ class PlaceIndex:
 
 
 def read_points(store: GraphStore, graph: str) -> list[tuple[str, float, float]]:
-    """(IRI, lat, lon) of every place in a graph with valid coordinates; others are skipped,
-    never allowed to break the index (validation keeps them out of uploads)."""
-    points = []
-    for place, lat, lon in store.select_values(query("graph_points").bind(graph=URIRef(graph))):
+    """(IRI, lat, lon) of every place in a graph with valid coordinates (every pairing, where a
+    place has several); others are skipped, never allowed to break the index (validation keeps
+    them out of uploads)."""
+    lats: dict[str, list[float]] = {}
+    lons: list[tuple[str, float]] = []
+    for place, axis, value in store.select_values(query("graph_points").bind(graph=URIRef(graph))):
         try:
-            la, lo = float(lat), float(lon)  # type: ignore[arg-type]
+            number = float(value)  # type: ignore[arg-type]
         except (TypeError, ValueError):
             continue
-        if -90.0 <= la <= 90.0 and -180.0 <= lo <= 180.0:
-            points.append((place, la, lo))  # type: ignore[arg-type]
-    return points
+        if axis == "lat":
+            if -90.0 <= number <= 90.0:
+                lats.setdefault(place, []).append(number)  # type: ignore[arg-type]
+        elif -180.0 <= number <= 180.0:
+            lons.append((place, number))  # type: ignore[arg-type]
+    return [(place, lat, lon) for place, lon in lons for lat in lats.get(place, ())]
 
 
 __all__ = ["EARTH_RADIUS_M", "Hits", "PlaceIndex", "PointIndex", "read_points"]

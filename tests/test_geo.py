@@ -52,3 +52,10 @@ def test_bounding_box_splits_at_the_antimeridian():
                                                 (0, 180.5, False), (math.nan, 0, False), (0, math.inf, False)])
 def test_valid_coordinates(lat, lon, ok):
     assert geo.valid_coordinates(lat, lon) is ok
+
+
+def test_vectorised_geohash_equals_the_scalar_one():
+    rng = np.random.default_rng(7)
+    lats = np.concatenate([rng.uniform(-90, 90, 3000), [90.0, -90.0, 0.0, 52.5]])
+    lons = np.concatenate([rng.uniform(-180, 180, 3000), [180.0, -180.0, 0.0, 4.921875]])  # last: a cell edge
+    assert geo.geohash_many(lats, lons, 6).tolist() == [geo.geohash(a, b, 6) for a, b in zip(lats, lons)]
