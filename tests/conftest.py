@@ -163,6 +163,8 @@ def server_of(servers: Servers) -> Servers:
 
 
 def make_client(store: str | Path, **settings: object) -> TestClient:
+    # A generous store timeout: a loaded CI machine must not turn a slow answer into a 503.
+    settings.setdefault("store_timeout", 60.0)
     return TestClient(create_app(Settings(store=str(store), environment="test", **settings)))
 
 
