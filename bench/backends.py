@@ -67,7 +67,7 @@ def synthetic(n: int, seed: int = 7) -> tuple[bytes, list[tuple[str, float, floa
 
 def load(store_spec: str, data: bytes) -> float:
     started = time.perf_counter()
-    store = open_store(Settings(store=store_spec, load_sample_data=False))
+    store = open_store(Settings(store=store_spec, load_sample_data=False, store_timeout=600))
     store.load(io.BytesIO(data), "application/n-triples", graph=GRAPH, atomic=False)
     derive_geo(store, GRAPH)
     store.close()
@@ -76,7 +76,8 @@ def load(store_spec: str, data: bytes) -> float:
 
 def serve(store_spec: str, workers: int, log: Path) -> tuple[subprocess.Popen, str]:
     port = srv.free_port()
-    env = {**os.environ, "PVB_LOAD_SAMPLE_DATA": "false", "PVB_LOG_LEVEL": "warning", "PYTHONPATH": str(ROOT)}
+    env = {**os.environ, "PVB_LOAD_SAMPLE_DATA": "false", "PVB_LOG_LEVEL": "warning", "PYTHONPATH": str(ROOT),
+           "PVB_STORE_TIMEOUT": "120"}  # the first index build of a worker reads every coordinate
     with log.open("ab") as out:
         command = [sys.executable, "-m", "app.cli", "serve", "--store", store_spec, "--port", str(port),
                    "--workers", str(workers)]
@@ -142,6 +143,7 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--places", type=int, default=100_000)
     parser.add_argument("--requests", type=int, default=400)
+    parser.add_argument("--backends", default="oxigraph,virtuoso", help="remote backends besides the embedded one")
     args = parser.parse_args()
     tmp = Path(tempfile.mkdtemp(prefix="pvb-bench-"))
     data, places = synthetic(args.places)
@@ -154,7 +156,7 @@ def main() -> None:
           "4 client threads")
 
     backends: list[tuple[str, str, srv.Server | None]] = [("embedded", str(tmp / "embedded"), None)]
-    for name in ("oxigraph", "virtuoso"):
+    for name in [b for b in args.backends.split(",") if b]:
         reason = srv.available(name)
         if reason:
             print(f"{name}: skipped ({reason})")

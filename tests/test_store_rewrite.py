@@ -41,7 +41,7 @@ def test_single_values_become_binds_with_the_same_effect():
 
 def test_lexical_columns_are_added_for_plain_projected_variables():
     text, names = with_lexical_columns(query("graph_points").bind(graph=URIRef("urn:g")))
-    assert names == ["place", "lat", "lon"] and "(STR(?lat) AS ?lat__lexical)" in text
+    assert names == ["place", "axis", "value"] and "(STR(?value) AS ?value__lexical)" in text
     ox.Store().query(text)  # still valid SPARQL
     assert with_lexical_columns("SELECT * WHERE { ?s ?p ?o }")[1] == []
 
