@@ -248,6 +248,7 @@ def main() -> int:
     args = parser.parse_args()
     sizes = sorted(int(s) for s in args.sizes.split(","))
     lats, lons = generate(max(sizes))
+    print(f"load average at start {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
     print(f"{len(query_points()) * len(RADII)} queries per size: {len(query_points())} points × radii "
           f"{', '.join(f'{r:g}' for r in RADII)} m; top {TOP}; p50/p99 in ms", flush=True)
     results = {}
@@ -297,7 +298,8 @@ def print_table(results: dict[int, dict]) -> None:
             return f"{r[m][0]:.2f} / {r[m][1]:.2f}"
         print(f"| {n:,} | {cell('index')} | {cell('nearby()')} | {cell('cells')} | {cell('bbox')} | "
               f"{cell('endpoint')} | {r['bbox'][0] / r['cells'][0]:.1f}× | {r['bbox'][0] / r['index'][0]:.0f}× |")
-    print("p50 / p99 in ms; ratios of p50. All five return the same top 20 for every query.")
+    print("p50 / p99 in ms; ratios of p50. All five return the same top 20 for every query. "
+          f"Load average at the end {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores.")
     largest = max(results)
     if largest >= 1_000_000:
         r = results[largest]
