@@ -12,17 +12,20 @@ from typing import BinaryIO
 from .errors import Problem
 from .settings import Settings
 
+_STORE_OPTIONS = {"store": "PVB_STORE", "update_url": "PVB_UPDATE_URL", "graph_store_url": "PVB_GRAPH_STORE_URL"}
+
 
 def _settings(args: argparse.Namespace) -> Settings:
-    overrides = {"store": args.store} if getattr(args, "store", None) else {}
+    overrides = {name: getattr(args, name) for name in _STORE_OPTIONS if getattr(args, name, None)}
     return Settings(**overrides)
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
     import uvicorn
 
-    if args.store:
-        os.environ["PVB_STORE"] = args.store  # workers build their settings from the environment
+    for name, variable in _STORE_OPTIONS.items():
+        if getattr(args, name, None):
+            os.environ[variable] = getattr(args, name)  # workers build their settings from the environment
     settings = Settings()
     uvicorn.run("app.main:create_app", factory=True, host=args.host, port=args.port, workers=args.workers,
                 log_level=settings.log_level, access_log=False, timeout_graceful_shutdown=30,
@@ -89,6 +92,69 @@ def cmd_stats(args: argparse.Namespace) -> int:
         print(f"places:  {len(PlaceIndex(store).current())}")
         for graph in graphs:
             print(f"  {graph}")
+    finally:
+        store.close()
+    return 0
+
+
+def cmd_validate(args: argparse.Namespace) -> int:
+    import json
+
+    from .datasets import validate_upload
+    from .uploads import media_type, read_mapping
+
+    path = Path(args.file)
+    if not path.is_file():
+        raise Problem(f"No such file: {path}", status=400, title="Bad Request")
+    media = media_type(args.format, path.name) if args.format else media_type(None, path.name)
+    mapping = read_mapping(Path(args.mapping).read_text(encoding="utf-8")) if args.mapping else None
+    with path.open("rb") as stream:
+        _, report = validate_upload(stream, media, Settings().base_iri + "id/dataset/validate/", mapping)
+    if args.turtle:
+        print(report.as_graph().serialize(format="turtle"))
+    elif args.json:
+        print(json.dumps(report.as_json(limit=10_000), indent=2))
+    else:
+        for r in report.results[: args.max]:
+            where = f"line {r.line}, column {r.column}: " if r.line else ""
+            target = f"{r.focus} {r.path or ''}".strip()
+            print(f"{r.severity}: {where}{target}: {r.message}" + (f" (value {r.value})" if r.value else ""))
+        print(f"{path}: {report.triples} triples, {report.violations} violation(s), {report.warnings} warning(s)")
+    return 0 if report.accepted else 1
+
+
+def cmd_datasets_upload(args: argparse.Namespace) -> int:
+    from tqdm import tqdm
+
+    from .accounts import User, ensure_institution
+    from .datasets import Metadata, dataset_iri, key_for, records, save
+    from .spatial import PlaceIndex
+    from .store import open_store
+    from .uploads import media_type, read_mapping
+
+    settings = _settings(args)
+    path = Path(args.file)
+    if not path.is_file():
+        raise Problem(f"No such file: {path}", status=400, title="Bad Request")
+    media = media_type(args.format, path.name) if args.format else media_type(None, path.name)
+    mapping = read_mapping(Path(args.mapping).read_text(encoding="utf-8")) if args.mapping else None
+    store = open_store(settings)
+    try:
+        institution = ensure_institution(store, settings.base_iri, args.institution)
+        operator = User(account="urn:pvb:private:operator", agent=settings.base_iri + "id/agent/operator",
+                        username="operator", display_name="Operator (command line)",
+                        curator_of=frozenset({institution}))
+        key = args.id or key_for(args.title)
+        exists = bool(records(store, dataset_iri(settings.base_iri, key)))
+        with path.open("rb") as raw, tqdm(total=path.stat().st_size, unit="B", unit_scale=True, desc=path.name,
+                                          disable=args.quiet) as bar:
+            stream = _ProgressReader(raw, bar)
+            record, report = save(store, PlaceIndex(store), settings.base_iri, operator, key,
+                                  Metadata(args.title, args.license, args.description), stream, media,  # type: ignore
+                                  mapping=mapping, institution=institution, replace=exists)
+        assert record is not None
+        print(f"{record['id']}: version {record['version']}, {record['triples']} triples, "
+              f"{report.warnings} warning(s), published by {institution}")
     finally:
         store.close()
     return 0
@@ -178,10 +244,16 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="pvb", description="Plaatsen van Betekenis — places of meaning")
     sub = parser.add_subparsers(dest="command", required=True)
 
-    def command(name: str, help_text: str) -> argparse.ArgumentParser:
-        p = sub.add_parser(name, help=help_text, description=help_text)
+    def store_options(p: argparse.ArgumentParser) -> argparse.ArgumentParser:
         p.add_argument("--store", help="store directory or SPARQL query URL (default: PVB_STORE or var/store)")
+        p.add_argument("--update-url", help="SPARQL Update URL of a remote store (default: PVB_UPDATE_URL, "
+                       "or derived from the query URL)")
+        p.add_argument("--graph-store-url", help="Graph Store Protocol URL of a remote store (default: "
+                       "PVB_GRAPH_STORE_URL, or derived from the query URL)")
         return p
+
+    def command(name: str, help_text: str) -> argparse.ArgumentParser:
+        return store_options(sub.add_parser(name, help=help_text, description=help_text))
 
     serve = command("serve", "Run the HTTP API (loads the sample data into an empty store first).")
     serve.add_argument("--host", default="127.0.0.1")
@@ -199,6 +271,30 @@ def build_parser() -> argparse.ArgumentParser:
     stats = command("stats", "Count triples, graphs and places in the store.")
     stats.set_defaults(func=cmd_stats)
 
+    validate = sub.add_parser("validate", help="Validate a file against the SHACL shapes (exit 1 on violations).")
+    validate.add_argument("file")
+    validate.add_argument("--format", help="media type, when the file extension does not say")
+    validate.add_argument("--mapping", help="CSV mapping document (JSON)")
+    validate.add_argument("--json", action="store_true", help="the report as JSON")
+    validate.add_argument("--turtle", action="store_true", help="the report as a Turtle sh:ValidationReport")
+    validate.add_argument("--max", type=int, default=200, help="print at most this many results")
+    validate.set_defaults(func=cmd_validate)
+
+    datasets = sub.add_parser("datasets", help="Curated datasets.").add_subparsers(dest="datasets_command",
+                                                                                   required=True)
+    upload = datasets.add_parser("upload", help="Validate and load a dataset (a new version when it exists).")
+    upload.add_argument("--store")
+    upload.add_argument("file")
+    upload.add_argument("--title", required=True)
+    upload.add_argument("--license", required=True, help="license IRI")
+    upload.add_argument("--institution", required=True, help="publishing institution name (created when new)")
+    upload.add_argument("--description")
+    upload.add_argument("--id", help="dataset id (default: from the title)")
+    upload.add_argument("--format", help="media type, when the file extension does not say")
+    upload.add_argument("--mapping", help="CSV mapping document (JSON)")
+    upload.add_argument("--quiet", action="store_true", help="no progress bar")
+    upload.set_defaults(func=cmd_datasets_upload)
+
     dump = command("dump", "Write the whole store (all graphs, private account data too) as gzip N-Quads.")
     dump.add_argument("file")
     dump.add_argument("--server", help="dump through a running server (needed for an embedded store in use)")
@@ -210,8 +306,7 @@ def build_parser() -> argparse.ArgumentParser:
     restore.set_defaults(func=cmd_restore)
 
     users = sub.add_parser("users", help="Manage accounts.").add_subparsers(dest="users_command", required=True)
-    create = users.add_parser("create", help="Create an account (and its institution when new).")
-    create.add_argument("--store")
+    create = store_options(users.add_parser("create", help="Create an account (and its institution when new)."))
     create.add_argument("username")
     create.add_argument("--password", required=True)
     create.add_argument("--display-name")
@@ -219,8 +314,7 @@ def build_parser() -> argparse.ArgumentParser:
     create.add_argument("--role", default="visitor", choices=["visitor", "staff", "curator", "moderator", "admin"])
     create.add_argument("--institution", help="institution name, for --role staff or curator")
     create.set_defaults(func=cmd_users_create)
-    listing = users.add_parser("list", help="List accounts with their roles.")
-    listing.add_argument("--store")
+    listing = store_options(users.add_parser("list", help="List accounts with their roles."))
     listing.set_defaults(func=cmd_users_list)
     return parser
 

@@ -81,6 +81,18 @@ class StoreUnavailable(Problem):
     status, title = 503, "Service Unavailable"
 
 
+class QueryTimeout(Problem):
+    """A user query ran past its time limit."""
+
+    status, title = 503, "Query Timeout"
+
+
+class ResultTooLarge(Problem):
+    """A user query produced more rows than the endpoint returns: the client should add a LIMIT."""
+
+    status, title = 400, "Result Too Large"
+
+
 def problem_body(status: int, title: str, detail: str,
                  errors: list[dict[str, Any]] | None = None) -> dict[str, Any]:
     body: dict[str, Any] = {"type": "about:blank", "title": title, "status": status, "detail": detail}

@@ -7,19 +7,34 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
+from fastapi.middleware.cors import CORSMiddleware
 from fastapi.staticfiles import StaticFiles
 from starlette.concurrency import run_in_threadpool
 
-from . import ROOT
-from .api import admin, auth, docs, errors, health, institutions, places
+from .api import (
+    admin,
+    annotations,
+    auth,
+    datasets,
+    docs,
+    errors,
+    graphstore,
+    health,
+    institutions,
+    linkeddata,
+    places,
+    sparql,
+)
 from .loading import load_sample_data
 from .models import PROBLEM_RESPONSES
 from .observability import Metrics, RequestContext, configure_logging
 from .security import BodyLimit, SecurityHeaders
 from .settings import Settings
+from .sparql import SparqlEndpoint
 from .spatial import PlaceIndex
 from .store import open_store
 from .store.instrumented import InstrumentedStore
+from .web import STATIC_DIR
 
 log = logging.getLogger(__name__)
 
@@ -52,17 +67,32 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app = FastAPI(title="Plaatsen van Betekenis", version="0.1.0", description=DESCRIPTION, lifespan=lifespan,
                   docs_url=None, redoc_url=None, responses=PROBLEM_RESPONSES)
     app.state.settings = settings
+    app.state.sparql = SparqlEndpoint.from_settings(settings)
     app.state.metrics = metrics
     errors.install(app)
     app.include_router(places.router)
     app.include_router(auth.router)
     app.include_router(institutions.router)
+    app.include_router(datasets.router)
+    app.include_router(annotations.router)
     app.include_router(health.router)
+    app.include_router(sparql.router)
+    app.include_router(linkeddata.router)
+    app.include_router(graphstore.router)
     app.include_router(admin.router)
     app.include_router(docs.router)
-    app.mount("/static", StaticFiles(directory=ROOT / "app" / "web" / "static"), name="static")
+    app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     app.add_middleware(SecurityHeaders)
     app.add_middleware(BodyLimit, limit=settings.max_body_bytes, upload_limit=settings.max_upload_bytes,
                        large=UPLOAD_PATHS)
     app.add_middleware(RequestContext, metrics=metrics)
+    # Outermost, so errors carry CORS headers too; as the Web Annotation Protocol needs, never with
+    # credentials (tokens travel in a header).
+    app.add_middleware(CORSMiddleware, allow_origins=settings.cors_origins, allow_credentials=False,
+                       allow_methods=["GET", "HEAD", "OPTIONS", "POST", "PUT", "DELETE"],
+                       allow_headers=["Content-Type", "Prefer", "If-Match", "If-None-Match", "Authorization",
+                                      "Accept", "Accept-Language"],
+                       expose_headers=["ETag", "Allow", "Vary", "Link", "Content-Type", "Location",
+                                       "Content-Location", "Prefer", "Preference-Applied", "Accept-Post",
+                                       "Retry-After"])
     return app

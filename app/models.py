@@ -39,6 +39,8 @@ class NearbyPlace(BaseModel):
     lon: float
     distance_m: float = Field(description="Great-circle distance from the asked point, metres")
     bearing_deg: float = Field(description="Initial bearing from the asked point, degrees from north")
+    records: list[str] = Field(default_factory=list, description="Every record of this place of meaning, from "
+                               "all sources linked as the same place (canonical first); empty when unlinked")
 
 
 class NearbyPage(BaseModel):
@@ -104,6 +106,10 @@ class PlaceContext(BaseModel):
     nearest_places: list[NearestPlace]
     tourist_info: dict[str, Any] | None
     context: ContextSummary
+    also_known_as: list[str] = Field(default_factory=list, description="Names other linked records use")
+    records: list[str] = Field(default_factory=list, description="Every record linked as this same place "
+                               "(owl:sameAs), canonical first; their stories, sources and labels are merged in")
+    social: SocialContext | None = None
 
 
 class Health(BaseModel):
@@ -113,6 +119,79 @@ class Health(BaseModel):
     places: int
 
 
+class Person(BaseModel):
+    id: str
+    name: str | None
+
+
+class Contribution(BaseModel):
+    """One annotation as the place context shows it; `official` when staff spoke for an institution."""
+
+    id: str
+    motivation: str
+    created: str | None
+    modified: str | None
+    creator: Person
+    speaks_for: Person | None
+    official: bool
+    text: str | None = Field(description="Plain text: never render it as HTML")
+    title: str | None
+    date: str | None
+    language: str | None
+
+
+class Thread(Contribution):
+    reply_count: int = Field(description="Replies at any depth (for a top-level comment), direct ones below")
+    replies: list[Thread]
+
+
+class LinkTarget(BaseModel):
+    id: str
+    label: str | None
+    kind: str = Field(description="place or source")
+
+
+class LinkContribution(Contribution):
+    target: LinkTarget
+    linked_by: Person
+
+
+class TagCount(BaseModel):
+    id: str
+    label: str | None
+    count: int
+
+
+class Tags(BaseModel):
+    institutional: list[TagCount] = Field(description="Tags given by staff on behalf of an institution")
+    social: list[TagCount] = Field(description="Tags given by visitors")
+
+
+class Threads(BaseModel):
+    total: int
+    offset: int
+    limit: int
+    items: list[Thread]
+
+
+class Stories(BaseModel):
+    institutional: list[Contribution]
+    visitors: list[Contribution]
+
+
+class Links(BaseModel):
+    institutional: list[LinkContribution]
+    visitors: list[LinkContribution]
+
+
+class SocialContext(BaseModel):
+    """What people said about a place, institutional contributions apart from visitors'."""
+
+    tags: Tags
+    comments: Threads
+    stories: Stories
+    links: Links
+    bookmarks: int
 class ProblemDetails(BaseModel):
     """RFC 9457 problem details: the body of every error."""
 

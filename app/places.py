@@ -14,10 +14,13 @@ from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS, FOAF, OWL, RDF, RDFS, SKOS
 from rdflib.term import Node
 
+from .annotations import social_context
 from .errors import BadRequest, NotFound
 from .geo import bearing_deg, valid_coordinates
 from .lang import pick, text
+from .linking import clusters
 from .queries import query
+from .settings import Settings
 from .spatial import Hits, PlaceIndex
 from .store import GraphStore
 from .terms import is_iri
@@ -85,13 +88,24 @@ def nearby(store: GraphStore, index: PlaceIndex, request: NearbyRequest) -> dict
         if value:
             allowed = places_with(store, resolve_concepts(store, value))
             positions = [i for i in positions if hits.iris[i] in allowed]
+    groups = clusters(store)
+    if groups:  # records linked as one place of meaning: one item, at the nearest record
+        seen: set[str] = set()
+        kept = []
+        for i in positions:
+            canonical = groups.get(hits.iris[i], [hits.iris[i]])[0]
+            if canonical not in seen:
+                seen.add(canonical)
+                kept.append(i)
+        positions = kept
     start = request.offset
     if request.cursor:
         after = decode_cursor(request.cursor)
         start = next((n for n, i in enumerate(positions)
                       if (float(hits.distances[i]), hits.iris[i]) > after), len(positions))
     page = positions[start:start + request.limit]
-    summaries = summarize(store, [hits.iris[i] for i in page], list(request.prefs))
+    members = {hits.iris[i]: groups.get(hits.iris[i], [hits.iris[i]]) for i in page}
+    summaries = merged_summaries(store, members, list(request.prefs))
     items = [_nearby_item(hits, i, request, summaries) for i in page]
     more = start + len(page) < len(positions)
     return {
@@ -107,7 +121,6 @@ def _nearby_item(hits: Hits, i: int, request: NearbyRequest, summaries: dict[str
     iri = hits.iris[i]
     lat, lon = float(hits.lats[i]), float(hits.lons[i])
     return {
-        "id": iri,
         **summaries[iri],
         "lat": lat,
         "lon": lon,
@@ -150,15 +163,47 @@ def summarize(store: GraphStore, iris: list[str], prefs: list[str]) -> dict[str,
     return result
 
 
+def merged_summaries(store: GraphStore, members: dict[str, list[str]], prefs: list[str]) -> dict[str, dict]:
+    """Summaries of places, each merged over all records of its place of meaning (canonical first)."""
+    everything = sorted({m for ms in members.values() for m in ms})
+    found = summarize(store, everything, prefs)
+    out = {}
+    for iri, records in members.items():
+        parts = [found[m] for m in records]
+        first = parts[0]
+        if len(parts) == 1:
+            out[iri] = {"id": iri, **first, "records": []}
+            continue
+        types = {t["id"]: t for p in parts for t in p["types"]}
+        context = {k: sum(p["context"][k] for p in parts) for k in COUNT_KINDS}
+        context["story_titles"] = sorted({t for p in parts for t in p["context"]["story_titles"]})
+        out[iri] = {
+            "id": records[0],
+            "label": next((p["label"] for p in parts if p["label"] not in records), first["label"]),
+            "types": [types[k] for k in sorted(types)],
+            "identifiers": sorted({i for p in parts for i in p["identifiers"]}),
+            "description": next((p["description"] for p in parts if p["description"]), None),
+            "context": context,
+            "records": records,
+        }
+    return out
+
+
 def require_place(store: GraphStore, iri: str) -> URIRef:
     if not is_iri(iri) or not store.ask(query("place_exists").bind(place=URIRef(iri))):
         raise NotFound(f"No place {iri!r}")
     return URIRef(iri)
 
 
-def context(store: GraphStore, index: PlaceIndex, iri: str, prefs: list[str], nearest: int = 5) -> dict[str, Any]:
-    """Everything that says why one place matters, in the reader's language."""
-    place = require_place(store, iri)
+def context(store: GraphStore, index: PlaceIndex, iri: str, prefs: list[str], nearest: int = 5, *,
+            settings: Settings | None = None, comments_offset: int = 0, comments_limit: int = 10) -> dict[str, Any]:
+    """Everything that says why one place matters, in the reader's language; with `settings`, also
+    what people said about it (annotations)."""
+    require_place(store, iri)
+    records = clusters(store).get(iri, [iri])
+    iri = records[0]  # an alias record opens its place of meaning, under the canonical IRI
+    place = URIRef(iri)
+    members = [URIRef(r) for r in records]
     props: dict[str, list[Node]] = defaultdict(list)
     object_labels: dict[str, list[Node]] = defaultdict(list)
     for row in store.select(query("place_properties").bind(place=place)):
@@ -167,13 +212,22 @@ def context(store: GraphStore, index: PlaceIndex, iri: str, prefs: list[str], ne
             object_labels[str(row["o"])].append(row["olabel"])
     parts = _parts(store, place)
     lat, lon = float(props[GEO + "lat"][0]), float(props[GEO + "long"][0])  # type: ignore[arg-type]
-    linked = _linked_resources(store, place, prefs)
-    summary = summarize(store, [iri], prefs)[iri]
+    linked = _linked_resources(store, members, prefs)
+    summary = merged_summaries(store, {iri: records}, prefs)[iri]
+    also_known_as: set[str] = set()
+    if len(records) > 1:  # labels and links of every record: the other sources' words count too
+        for row in store.select(query("place_properties").bind(place=members[1:])):
+            if str(row["p"]) in (str(RDFS.label), SCHEMA + "name"):
+                also_known_as.add(str(row["o"]))
+            elif str(row["p"]) in LINK_PROPERTIES:
+                props[str(row["p"])].append(row["o"])
+    also_known_as -= {str(v) for v in props[str(RDFS.label)] + props[SCHEMA + "name"]}
     return {
         "id": iri,
         "label": summary["label"],
         "labels": {(v.language or ""): str(v) for v in props[str(RDFS.label)] + props[SCHEMA + "name"]
                    if isinstance(v, Literal)},
+        "also_known_as": sorted(also_known_as),
         "name": text(pick(props[SCHEMA + "name"], prefs)),
         "description": summary["description"],
         "lat": lat,
@@ -186,12 +240,16 @@ def context(store: GraphStore, index: PlaceIndex, iri: str, prefs: list[str], ne
         "protection_status": text(pick(props[PVB + "protectionStatus"], prefs)),
         "situation": text(pick(props[PVB + "situation"], prefs)),
         "build_years": _build_years(props),
-        "links": sorted({str(o) for p in LINK_PROPERTIES for o in props[p] if isinstance(o, URIRef)}),
+        "links": sorted({str(o) for p in LINK_PROPERTIES for o in props[p]
+                         if isinstance(o, URIRef) and str(o) not in records}),
         **linked,
         "related_places": _related(store, place, prefs),
-        "nearest_places": _nearest(store, index, iri, lat, lon, prefs, nearest),
+        "nearest_places": _nearest(store, index, records, lat, lon, prefs, nearest),
         "tourist_info": _tourist_info(props, parts, prefs),
         "context": summary["context"],
+        "records": summary["records"],
+        "social": social_context(store, settings, iri, prefs, comments_offset=comments_offset,
+                                 comments_limit=comments_limit) if settings is not None else None,
     }
 
 
@@ -281,9 +339,9 @@ KIND_CLASSES = {"stories": PVB + "Story", "collections": PVB + "Collection", "so
                 "objects": PVB + "HeritageObject"}
 
 
-def _linked_resources(store: GraphStore, place: URIRef, prefs: list[str]) -> dict[str, list[dict[str, Any]]]:
+def _linked_resources(store: GraphStore, members: list[URIRef], prefs: list[str]) -> dict[str, list[dict[str, Any]]]:
     found: dict[str, dict[str, list[Node]]] = defaultdict(lambda: defaultdict(list))
-    for row in store.select(query("place_linked_resources").bind(place=place)):
+    for row in store.select(query("place_linked_resources").bind(place=members)):
         found[str(row["resource"])][str(row["key"])].append(row["value"])
     names = _labels(store, {str(v) for r in found.values() for v in r["place"] + r["publisher"]}, prefs)
     grouped: dict[str, list[dict[str, Any]]] = {kind: [] for kind in KIND_CLASSES}
@@ -300,7 +358,7 @@ def _linked_resources(store: GraphStore, place: URIRef, prefs: list[str]) -> dic
             "publisher": [{"id": str(p), "label": names[str(p)]} for p in sorted(set(values["publisher"]))],
             "sample_content": any(str(v) == "true" for v in values["sample"]),
             "places": [{"id": str(p), "label": names[str(p)]} for p in sorted(set(values["place"]))
-                       if p != place],
+                       if p not in members],
         })
     return grouped
 
@@ -315,14 +373,14 @@ def _related(store: GraphStore, place: URIRef, prefs: list[str]) -> list[dict[st
              "via": [{"id": v, "label": names[v]} for v in sorted(vias)]} for other, vias in ranked]
 
 
-def _nearest(store: GraphStore, index: PlaceIndex, iri: str, lat: float, lon: float, prefs: list[str],
+def _nearest(store: GraphStore, index: PlaceIndex, records: list[str], lat: float, lon: float, prefs: list[str],
              count: int) -> list[dict[str, Any]]:
     radius = 250.0
     hits = index.current().within(lat, lon, radius)
     while len(hits.iris) <= count and radius < 50_000:
         radius *= 4
         hits = index.current().within(lat, lon, radius)
-    chosen = [i for i, other in enumerate(hits.iris) if other != iri][:count]
+    chosen = [i for i, other in enumerate(hits.iris) if other not in records][:count]
     names = _labels(store, {hits.iris[i] for i in chosen}, prefs)
     return [{"id": hits.iris[i], "label": names[hits.iris[i]], "distance_m": round(float(hits.distances[i]), 2),
              "bearing_deg": round(bearing_deg(lat, lon, float(hits.lats[i]), float(hits.lons[i])), 1)}

@@ -67,3 +67,30 @@ def load_queries(directory: Path = QUERY_DIR) -> Mapping[str, Query]:
 
 def query(name: str) -> Query:
     return load_queries()[name]
+
+
+_PROLOGUE_LINE = re.compile(r"^\s*(#.*|PREFIX\s+([\w-]*):\s*<([^>]*)>\s*|BASE\s*<[^>]*>\s*)?$", re.IGNORECASE)
+
+
+def combine(updates: Sequence[str]) -> str:
+    """Several update operations as ONE request (one transaction), their prologues hoisted to the front:
+    Oxigraph does not accept a PREFIX after ';' (SPARQL allows it), and every store accepts this form."""
+    prefixes: dict[str, str] = {}
+    bodies = []
+    for text in updates:
+        lines = text.split("\n")
+        start = 0
+        while start < len(lines):
+            match = _PROLOGUE_LINE.match(lines[start])
+            if not match:
+                break
+            if match.group(2) is not None or (match.group(1) or "").upper().startswith("PREFIX"):
+                name, value = match.group(2) or "", match.group(3)
+                if prefixes.setdefault(name, value) != value:
+                    raise ValueError(f"prefix {name}: bound to two IRIs in one combined update")
+            elif (match.group(1) or "").upper().startswith("BASE"):
+                raise ValueError("BASE cannot be combined")
+            start += 1
+        bodies.append("\n".join(lines[start:]))
+    prologue = "".join(f"PREFIX {name}: <{value}>\n" for name, value in prefixes.items())
+    return prologue + " ;\n".join(bodies)

@@ -40,6 +40,22 @@ class Settings(BaseSettings):
     max_body_bytes: int = Field(default=1024 * 1024, gt=0, description="Largest request body (JSON, forms).")
     max_upload_bytes: int = Field(default=512 * 1024 * 1024, gt=0, description="Largest dataset upload.")
     log_level: str = "info"
+    sparql_timeout: float = Field(default=10.0, gt=0, description="Seconds a public SPARQL query may run.")
+    sparql_max_rows: int = Field(default=100_000, gt=0, description="Most rows/triples a SPARQL query returns.")
+    sparql_max_concurrent: int = Field(default=4, gt=0, description="User SPARQL queries running at once.")
+    sparql_service_allowlist: str = Field(
+        default="", description="Space- or comma-separated endpoint IRIs a query may name in SERVICE.")
+    annotation_max_bytes: int = Field(default=16 * 1024, gt=0, description="Largest annotation document (413).")
+    annotation_max_text: int = Field(default=5000, gt=0, description="Longest text body, in characters (413).")
+    annotation_page_size: int = Field(default=20, gt=0, le=1000, description="Annotations per container page.")
+    rate_window_seconds: int = Field(default=60, gt=0, description="Window of the contribution rate limits.")
+    rate_per_account: int = Field(default=30, gt=0, description="Contributions per account per window (429).")
+    rate_per_address: int = Field(default=120, gt=0, description="Contributions per client address per window.")
+    duplicate_window_seconds: int = Field(default=86400, ge=0, description="Same text again within this: 409.")
+    spam_max_links: int = Field(default=3, ge=0, description="More links than this in a text: held for review.")
+    hold_first_posts: int = Field(default=0, ge=0, description="Hold a new visitor's first N posts for review.")
+    flags_to_hide: int = Field(default=3, gt=0, description="Flags by different people that hide an annotation.")
+    cors_origins: list[str] = Field(default=["*"], description="Origins allowed by CORS (no credentials).")
     log_format: Literal["json", "text"] = Field(default="json", description="json: one object a line, with request ids")
 
     @field_validator("base_iri")
@@ -54,6 +70,10 @@ class Settings(BaseSettings):
         if self.environment == "production" and self.secret_key == DEFAULT_SECRET:
             raise ValueError("PVB_SECRET_KEY must be set to a real secret in production")
         return self
+
+    @property
+    def service_allowlist(self) -> frozenset[str]:
+        return frozenset(v for v in self.sparql_service_allowlist.replace(",", " ").split() if v)
 
     @property
     def store_is_remote(self) -> bool:

@@ -1,7 +1,14 @@
-"""Shared fixtures: the sample data is loaded into a store once per session, then copied."""
+"""Shared fixtures: the sample data is loaded into a store once per session, then copied.
+
+The API fixtures (`client`, `fresh_store`, `empty_store`) are parametrised over the backends in
+`PVB_TEST_BACKENDS` (default `embedded,oxigraph,virtuoso`): every test that uses them runs on the
+embedded store and on real Oxigraph and Virtuoso servers. A server that cannot start here is
+skipped with the reason; under `CI=true` a run in which no remote backend ran fails.
+"""
 
 from __future__ import annotations
 
+import os
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
@@ -13,8 +20,19 @@ from app.loading import load_sample_data
 from app.main import create_app
 from app.settings import Settings
 from app.store.embedded import EmbeddedStore
+from app.store.remote import RemoteStore
+
+from . import servers as srv
 
 BASE = "http://localhost:8000/"
+# Generous store timeouts in tests (CLI subprocesses inherit it): a loaded machine must not turn a
+# slow answer into a failure; the outage test sets its own short timeout.
+os.environ.setdefault("PVB_STORE_TIMEOUT", "60")
+BACKENDS = [b.strip() for b in os.environ.get("PVB_TEST_BACKENDS", "embedded,oxigraph,virtuoso").split(",")
+            if b.strip()]
+REMOTE = ("oxigraph", "virtuoso")
+_ran_remote: set[str] = set()
+_skipped: dict[str, str] = {}
 
 
 @pytest.fixture(scope="session")
@@ -39,16 +57,136 @@ def fresh_store_dir(sample_store_dir: Path, tmp_path: Path) -> Path:
     return target
 
 
-def make_client(store: str | Path, **settings: object) -> TestClient:
-    return TestClient(create_app(Settings(store=str(store), environment="test", **settings)))
+class Servers:
+    """Server processes of the session: a sample-data snapshot per backend, built once."""
+
+    def __init__(self, tmp: pytest.TempPathFactory, sample_store_dir: Path) -> None:
+        self.tmp = tmp
+        self.sample_store_dir = sample_store_dir
+        self.snapshots: dict[str, Path] = {}
+        self.running: list[srv.Server] = []
+
+    def new(self, backend: str, source: Path | None) -> srv.Server:
+        location = self.tmp.mktemp(backend) / "db"
+        if source is not None:
+            srv.snapshot(source, location)
+        server = srv.SERVERS[backend](location)
+        try:
+            server.start()
+        except RuntimeError as exc:
+            _skipped[backend] = str(exc)
+            raise
+        self.running.append(server)
+        return server
+
+    def snapshot(self, backend: str) -> Path:
+        if backend not in self.snapshots:
+            if backend == "oxigraph":  # the server reads the embedded store's files as they are
+                self.snapshots[backend] = self.sample_store_dir
+            else:
+                server = self.new(backend, None)
+                store = RemoteStore(server.query_url, timeout=120)
+                assert load_sample_data(store, BASE)
+                self.stop(server)
+                self.snapshots[backend] = server.location
+        return self.snapshots[backend]
+
+    def sample(self, backend: str) -> srv.Server:
+        """A new server holding the sample data."""
+        return self.new(backend, self.snapshot(backend))
+
+    def stop(self, server: srv.Server) -> None:
+        server.stop()
+        if server in self.running:
+            self.running.remove(server)
+
+    def stop_all(self) -> None:
+        for server in list(self.running):
+            self.stop(server)
 
 
 @pytest.fixture(scope="session")
-def client(tmp_path_factory: pytest.TempPathFactory, sample_store_dir: Path) -> Iterator[TestClient]:
-    """A read-only client on the sample data, shared by the whole session."""
-    target = tmp_path_factory.mktemp("shared") / "store"
-    shutil.copytree(sample_store_dir, target)
-    with make_client(target) as test_client:
+def servers(tmp_path_factory: pytest.TempPathFactory, sample_store_dir: Path) -> Iterator[Servers]:
+    pool = Servers(tmp_path_factory, sample_store_dir)
+    try:
+        yield pool
+    finally:
+        pool.stop_all()
+
+
+@pytest.fixture(scope="session", params=BACKENDS)
+def backend(request: pytest.FixtureRequest) -> str:
+    """The store backend a test runs on: `embedded`, `oxigraph` or `virtuoso`."""
+    name = request.param
+    if name not in ("embedded", *REMOTE):
+        raise pytest.UsageError(f"unknown backend {name!r} in PVB_TEST_BACKENDS")
+    reason = srv.available(name) if name in REMOTE else None
+    reason = reason or _skipped.get(name)
+    if reason:
+        _skipped[name] = reason
+        pytest.skip(f"{name} backend: {reason}")
+    return name
+
+
+def _server(servers: Servers, backend: str, sample: bool) -> srv.Server:
+    try:
+        return servers.sample(backend) if sample else servers.new(backend, None)
+    except RuntimeError as exc:
+        pytest.skip(f"{backend} backend: the server could not start: {exc}")
+
+
+@pytest.fixture
+def fresh_store(backend: str, servers: Servers, sample_store_dir: Path, tmp_path: Path) -> Iterator[str]:
+    """A private store with the sample data, to write to: a directory or a SPARQL query URL."""
+    if backend == "embedded":
+        target = tmp_path / "store"
+        shutil.copytree(sample_store_dir, target)
+        yield str(target)
+        return
+    server = _server(servers, backend, sample=True)
+    yield server.query_url
+    servers.stop(server)
+
+
+@pytest.fixture
+def empty_store(backend: str, servers: Servers, tmp_path: Path) -> Iterator[str]:
+    """A new store with nothing in it: a directory or a SPARQL query URL."""
+    if backend == "embedded":
+        yield str(tmp_path / "new")
+        return
+    server = _server(servers, backend, sample=False)
+    yield server.query_url
+    servers.stop(server)
+
+
+@pytest.fixture
+def server_of(servers: Servers) -> Servers:
+    """The session's server pool, for tests that stop and start servers themselves."""
+    return servers
+
+
+def make_client(store: str | Path, **settings: object) -> TestClient:
+    settings.setdefault("store_timeout", float(os.environ["PVB_STORE_TIMEOUT"]))
+    return TestClient(create_app(Settings(store=str(store), environment="test", **settings)))
+
+
+def open_test_store(store: str | Path) -> EmbeddedStore | RemoteStore:
+    from app.store import open_store
+
+    return open_store(Settings(store=str(store), environment="test"))  # type: ignore[return-value]
+
+
+@pytest.fixture(scope="session")
+def client(backend: str, servers: Servers, tmp_path_factory: pytest.TempPathFactory,
+           sample_store_dir: Path) -> Iterator[TestClient]:
+    """A read-only client on the sample data, shared by the whole session (per backend)."""
+    if backend == "embedded":
+        target = tmp_path_factory.mktemp("shared") / "store"
+        shutil.copytree(sample_store_dir, target)
+        store = str(target)
+    else:
+        store = _server(servers, backend, sample=True).query_url
+    with make_client(store) as test_client:
         yield test_client
 
 
@@ -87,3 +225,26 @@ def create_user(client: TestClient, username: str, *, role: str = "visitor", ins
     if institution:
         grant(store, user, role, ensure_institution(store, base, institution))
     return login(client, username, password)
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo) -> Iterator[None]:
+    outcome = yield
+    report = outcome.get_result()
+    params = getattr(getattr(item, "callspec", None), "params", {})
+    if report.when == "call" and report.passed and params.get("backend") in REMOTE:
+        _ran_remote.add(params["backend"])
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    """In CI a run where no remote backend ran is a failure, not a quiet pass."""
+    wanted = [b for b in BACKENDS if b in REMOTE]
+    if srv.ci() and wanted and not _ran_remote and session.testscollected:
+        reasons = "; ".join(f"{b}: {r}" for b, r in _skipped.items()) or "no remote backend test was run"
+        print(f"\nCI: no remote store backend ran ({reasons})")
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED
+
+
+def pytest_terminal_summary(terminalreporter, exitstatus, config) -> None:  # noqa: ANN001
+    for backend, reason in _skipped.items():
+        terminalreporter.write_line(f"backend {backend} skipped: {reason}")

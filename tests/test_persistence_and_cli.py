@@ -1,4 +1,8 @@
-"""The embedded store keeps everything across restarts; the CLI works on the same store."""
+"""Every store keeps everything across restarts; the CLI works on the same store as the server.
+
+Tests taking `fresh_store`/`empty_store` run on every backend (a directory or a server URL);
+the ones that open the embedded store's files directly stay embedded-only.
+"""
 
 import gzip
 import subprocess
@@ -7,7 +11,7 @@ import sys
 from app.loading import load_sample_data
 from app.store.embedded import EmbeddedStore
 
-from .conftest import BASE, make_client
+from .conftest import BASE, make_client, open_test_store
 
 EXTRA = """@prefix geo: <http://www.w3.org/2003/01/geo/wgs84_pos#> .
 @prefix xsd: <http://www.w3.org/2001/XMLSchema#> .
@@ -22,7 +26,8 @@ def pvb(*args, cwd=None):
                           timeout=300)
 
 
-def test_loaded_data_survives_a_restart_and_sample_is_not_loaded_twice(fresh_store_dir, tmp_path):
+def test_loaded_data_survives_a_restart_and_sample_is_not_loaded_twice(fresh_store, tmp_path):
+    fresh_store_dir = fresh_store
     turtle = tmp_path / "extra.ttl.gz"
     turtle.write_bytes(gzip.compress(EXTRA.encode()))
     result = pvb("load", str(turtle), "--store", str(fresh_store_dir), "--graph", "https://example.org/g", "--quiet")
@@ -37,8 +42,8 @@ def test_loaded_data_survives_a_restart_and_sample_is_not_loaded_twice(fresh_sto
             "label"] == "De Testmolen"
 
 
-def test_empty_store_gets_the_sample_data_on_first_start(tmp_path):
-    with make_client(tmp_path / "new") as client:
+def test_empty_store_gets_the_sample_data_on_first_start(empty_store):
+    with make_client(empty_store) as client:
         assert client.get("/health").json()["places"] == 8025
 
 
@@ -61,33 +66,36 @@ def test_sample_data_is_not_loaded_into_a_store_with_other_data(tmp_path):
     store.close()
 
 
-def test_cli_stats_counts_places(fresh_store_dir):
+def test_cli_stats_counts_places(fresh_store):
+    fresh_store_dir = fresh_store
     result = pvb("stats", "--store", str(fresh_store_dir))
     assert result.returncode == 0, result.stderr
     assert "places:  8025" in result.stdout
 
 
-def test_cli_load_reports_syntax_errors_and_changes_nothing(fresh_store_dir, tmp_path):
+def test_cli_load_reports_syntax_errors_and_changes_nothing(fresh_store, tmp_path):
+    fresh_store_dir = fresh_store
     bad = tmp_path / "bad.ttl"
     bad.write_text("<urn:a> <urn:b> .\n")
-    before = EmbeddedStore(fresh_store_dir)
+    before = open_test_store(fresh_store_dir)
     count = before.quad_count()
     before.close()
     result = pvb("load", str(bad), "--store", str(fresh_store_dir), "--quiet")
     assert result.returncode == 2 and "syntax error" in result.stderr.lower()
-    after = EmbeddedStore(fresh_store_dir)
+    after = open_test_store(fresh_store_dir)
     assert after.quad_count() == count
     after.close()
 
 
-def test_cli_load_of_a_quad_file_keeps_its_graphs(fresh_store_dir, tmp_path):
+def test_cli_load_of_a_quad_file_keeps_its_graphs(fresh_store, tmp_path):
+    fresh_store_dir = fresh_store
     nq = tmp_path / "x.nq"
     nq.write_text('<https://example.org/p> <http://www.w3.org/2003/01/geo/wgs84_pos#lat> "52.1"^^'
                   '<http://www.w3.org/2001/XMLSchema#double> <https://example.org/graph> .\n'
                   '<https://example.org/p> <http://www.w3.org/2003/01/geo/wgs84_pos#long> "5.1"^^'
                   '<http://www.w3.org/2001/XMLSchema#double> <https://example.org/graph> .\n')
     assert pvb("load", str(nq), "--store", str(fresh_store_dir), "--quiet").returncode == 0
-    store = EmbeddedStore(fresh_store_dir)
+    store = open_test_store(fresh_store_dir)
     assert store.ask("ASK { GRAPH <https://example.org/graph> { ?s ?p ?o } }")
     assert store.ask("ASK { GRAPH ?d { <https://example.org/graph> <https://w3id.org/pvb/ns#geoVersion> ?v } }")
     store.close()

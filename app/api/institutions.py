@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from datetime import datetime
+from typing import Annotated, Literal
 
-from fastapi import APIRouter, Response
+from fastapi import APIRouter, Query, Response
 from pydantic import BaseModel, Field
 
 from ..accounts import (
@@ -17,6 +18,7 @@ from ..accounts import (
     may_manage_members,
     revoke,
 )
+from ..annotations import institution_annotations
 from ..errors import Forbidden, NotFound
 from .deps import CurrentUser, SettingsDep, StoreDep
 
@@ -84,3 +86,31 @@ def remove_member(key: str, username: str, user: CurrentUser, store: StoreDep, s
         raise NotFound(f"No account {username!r}")
     revoke(store, member, role, iri)
     return Response(status_code=204)
+
+
+@router.get("/{key}/mentions", summary="Annotations on the institution's places, newest first (public)")
+def mentions(key: str, store: StoreDep, settings: SettingsDep,
+             motivation: Annotated[str | None, Query(max_length=50, description="e.g. commenting")] = None,
+             since: Annotated[datetime | None, Query(description="Only from this moment on (ISO 8601)")] = None,
+             limit: Annotated[int, Query(ge=1, le=100)] = 20,
+             offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0) -> dict:
+    """Its places: places in datasets it publishes, and places its stories, collections and sources
+    are about. Public, like the annotations themselves."""
+    iri = _iri(settings, key)
+    get_institution(store, iri)
+    return institution_annotations(store, settings, iri, motivation=motivation, since=since, limit=limit,
+                                   offset=offset)
+
+
+@router.get("/{key}/unanswered", summary="Comments on its places without an official reply (staff)")
+def unanswered(key: str, user: CurrentUser, store: StoreDep, settings: SettingsDep,
+               since: Annotated[datetime | None, Query(description="Only from this moment on (ISO 8601)")] = None,
+               limit: Annotated[int, Query(ge=1, le=100)] = 20,
+               offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0) -> dict:
+    """For the institution's staff and curators (and moderators): their to-do list."""
+    iri = _iri(settings, key)
+    get_institution(store, iri)
+    if not (user.speaks_for(iri) or user.is_moderator):
+        raise Forbidden("Only staff of this institution see its unanswered questions")
+    return institution_annotations(store, settings, iri, motivation="commenting", since=since, unanswered=True,
+                                   limit=limit, offset=offset)

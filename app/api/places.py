@@ -39,7 +39,10 @@ def get_nearby(
 @router.get("/{key:path}", response_model=PlaceContext, summary="The full context of one place",
             responses={200: {"content": {JSON_LD: {}}}})
 def get_place(key: str, request: Request, store: StoreDep, index: IndexDep, settings: SettingsDep,
-              languages: LanguagesDep) -> dict | Response:
+              languages: LanguagesDep,
+              comments_offset: Annotated[int, Query(ge=0, le=1_000_000, description="Comment threads to skip")] = 0,
+              comments_limit: Annotated[int, Query(ge=1, le=100, description="Comment threads per page")] = 10,
+              ) -> dict | Response:
     """`key` is the local part of a platform IRI (`rm-7032`) or a whole percent-encoded IRI."""
     iri = unquote(key)
     if not iri.startswith(("http://", "https://", "urn:")):
@@ -47,4 +50,5 @@ def get_place(key: str, request: Request, store: StoreDep, index: IndexDep, sett
     if JSON_LD in request.headers.get("accept", ""):
         body = place_graph(store, iri).serialize(format="json-ld", auto_compact=True)
         return Response(body, media_type=JSON_LD)
-    return context(store, index, iri, languages)
+    return context(store, index, iri, languages, settings=settings, comments_offset=comments_offset,
+                   comments_limit=comments_limit)

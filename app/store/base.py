@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from typing import BinaryIO
 
 from rdflib import Graph
@@ -44,6 +44,25 @@ class GraphStore(ABC):
 
     @abstractmethod
     def construct(self, query: str) -> Graph: ...
+
+    @abstractmethod
+    def query_dataset(self, query: str, *, default_graphs: Sequence[str], named_graphs: Sequence[str],
+                      results_format: str | None, graph_format: str | None,
+                      max_rows: int | None = None, deadline: float | None = None,
+                      base_iri: str | None = None) -> tuple[str, bytes]:
+        """Run a read-only query against exactly the dataset given and return (media type, body).
+
+        For the public SPARQL endpoint, so nothing outside the listed graphs may be seen:
+        - `default_graphs`: IRIs whose union is the default graph (`[]` = an empty default graph);
+          `named_graphs`: the only graphs `GRAPH` can reach. Both override FROM / FROM NAMED.
+        - `results_format`: media type for SELECT/ASK results (`app.store.results.RESULT_MEDIA_TYPES`);
+          `graph_format`: for CONSTRUCT/DESCRIBE (text/turtle, application/n-triples,
+          application/ld+json, application/rdf+xml). None = the client accepts none: NotAcceptable.
+        - more than `max_rows` solutions or triples raises ResultTooLarge; passing `deadline`
+          (a `time.monotonic()` value) while producing results raises QueryTimeout.
+        - `base_iri` resolves relative IRIs in the query (the endpoint's own URL).
+        - syntax errors raise BadRequest with the position; an update raises BadRequest.
+        """
 
     @abstractmethod
     def update(self, update: str) -> None:

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
+import time
+from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import BinaryIO
 
@@ -11,10 +12,34 @@ import pyoxigraph as ox
 from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.term import Node
 
-from ..errors import BadRequest, StoreUnavailable
+from ..errors import BadRequest, NotAcceptable, QueryTimeout, ResultTooLarge, StoreUnavailable
 from .base import GraphStore, Row
+from .results import serialize_boolean, serialize_solutions
 
 _XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
+_GRAPH_FORMATS = {"text/turtle": ox.RdfFormat.TURTLE, "application/n-triples": ox.RdfFormat.N_TRIPLES,
+                  "application/ld+json": ox.RdfFormat.JSON_LD, "application/rdf+xml": ox.RdfFormat.RDF_XML}
+_CHECK_EVERY = 256  # rows between deadline checks: cheap, and well under a millisecond apart
+_PREFIXES = {"rdf": "http://www.w3.org/1999/02/22-rdf-syntax-ns#", "rdfs": "http://www.w3.org/2000/01/rdf-schema#",
+             "xsd": "http://www.w3.org/2001/XMLSchema#", "skos": "http://www.w3.org/2004/02/skos/core#",
+             "dcterms": "http://purl.org/dc/terms/", "schema": "https://schema.org/", "pvb": "https://w3id.org/pvb/ns#",
+             "geo": "http://www.w3.org/2003/01/geo/wgs84_pos#", "gsp": "http://www.opengis.net/ont/geosparql#",
+             "foaf": "http://xmlns.com/foaf/0.1/", "oa": "http://www.w3.org/ns/oa#", "void": "http://rdfs.org/ns/void#",
+             "dcat": "http://www.w3.org/ns/dcat#", "owl": "http://www.w3.org/2002/07/owl#"}
+
+
+_RESULT_NAMES = ("application/sparql-results+json", "application/sparql-results+xml", "text/csv",
+                 "text/tab-separated-values")
+
+
+def _guarded(items: Iterable, max_rows: int | None, deadline: float | None) -> Iterator:
+    """Yield items, raising once there are too many or the deadline has passed."""
+    for n, item in enumerate(items, 1):
+        if max_rows is not None and n > max_rows:
+            raise ResultTooLarge(f"The result has more than {max_rows} rows; add a LIMIT (or page with OFFSET).")
+        if deadline is not None and n % _CHECK_EVERY == 0 and time.monotonic() > deadline:
+            raise QueryTimeout("The query ran past the time limit; make it more selective or add a LIMIT.")
+        yield item
 
 
 def to_rdflib(term: object) -> Node | None:
@@ -41,6 +66,28 @@ def rdf_format(media_type: str) -> ox.RdfFormat:
     if fmt is None:
         raise BadRequest(f"Unsupported RDF media type {media_type!r}")
     return fmt
+
+
+def serialize_result(result: object, results_format: str | None, graph_format: str | None,
+                     max_rows: int | None, deadline: float | None) -> tuple[str, bytes]:
+    """A pyoxigraph query result in the negotiated format, within the row cap and the deadline."""
+    if isinstance(result, ox.QueryBoolean):
+        if results_format is None:
+            raise NotAcceptable("An ASK result can be sent as " + ", ".join(_RESULT_NAMES))
+        return results_format, serialize_boolean(bool(result), results_format)
+    if isinstance(result, ox.QuerySolutions):
+        if results_format is None:
+            raise NotAcceptable("SELECT results can be sent as " + ", ".join(_RESULT_NAMES))
+        names = [v.value for v in result.variables]
+        width = range(len(names))
+        rows = [tuple(solution[i] for i in width) for solution in _guarded(result, max_rows, deadline)]
+        return results_format, serialize_solutions(names, rows, results_format)
+    if graph_format is None:
+        raise NotAcceptable("CONSTRUCT and DESCRIBE results can be sent as " + ", ".join(_GRAPH_FORMATS))
+    triples = list(_guarded(result, max_rows, deadline))
+    fmt = _GRAPH_FORMATS[graph_format]
+    prefixes = _PREFIXES if fmt in (ox.RdfFormat.TURTLE, ox.RdfFormat.RDF_XML) else None
+    return graph_format, ox.serialize(triples, format=fmt, prefixes=prefixes)
 
 
 class EmbeddedStore(GraphStore):
@@ -91,6 +138,18 @@ class EmbeddedStore(GraphStore):
         for triple in self._query(query):
             graph.add((to_rdflib(triple.subject), to_rdflib(triple.predicate), to_rdflib(triple.object)))
         return graph
+
+    def query_dataset(self, query: str, *, default_graphs: Sequence[str], named_graphs: Sequence[str],
+                      results_format: str | None, graph_format: str | None,
+                      max_rows: int | None = None, deadline: float | None = None,
+                      base_iri: str | None = None) -> tuple[str, bytes]:
+        try:
+            result = self._store.query(query, base_iri=base_iri,
+                                       default_graph=[ox.NamedNode(g) for g in default_graphs],
+                                       named_graphs=[ox.NamedNode(g) for g in named_graphs])
+        except SyntaxError as exc:
+            raise BadRequest(f"SPARQL syntax error: {exc}", title="Malformed Query") from exc
+        return serialize_result(result, results_format, graph_format, max_rows, deadline)
 
     def update(self, update: str) -> None:
         with self._write_lock:

@@ -1,0 +1,336 @@
+"""Curated datasets: upload, validate, version, roll back and delete, each change one transaction.
+
+Every change to a dataset is ONE SPARQL update request (one transaction on every store): the
+previous version is archived, the graph replaced, the derived geo cells and version recomputed,
+the catalogue record and the link suggestions rewritten, all together. So a failed or invalid
+upload changes nothing, readers never see half a dataset, and a crash leaves the old or the new
+version, never a mix. The previous version is kept reified (`[] pvb:s ?s ; pvb:p ?p ; pvb:o ?o`)
+in a private archive graph so that no query on the union of graphs mistakes it for live data.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import IO, Any
+
+import pyoxigraph as ox
+from rdflib import Graph, Literal, URIRef
+from rdflib.namespace import XSD
+
+from .accounts import User, institutions
+from .derived import derived_graph
+from .errors import Conflict, Forbidden, NotFound, Unprocessable
+from .geo import cell_keys
+from .lang import pick, text
+from .linking import new_places, suggest, suggestions_update
+from .queries import combine, query
+from .spatial import PlaceIndex
+from .store import GraphStore
+from .terms import iri
+from .uploads import parse
+from .validation import Report, validate_store
+
+KEY = re.compile(r"^[a-z0-9][a-z0-9-]{1,63}$")
+GEO = "http://www.w3.org/2003/01/geo/wgs84_pos#"
+_busy: set[str] = set()
+_busy_lock = threading.Lock()
+
+
+class ValidationFailed(Unprocessable):
+    """An upload that did not validate; carries the report for content negotiation."""
+
+    def __init__(self, report: Report) -> None:
+        self.report = report
+        first = report.results[0].message if report.results else ""
+        super().__init__(f"The data does not validate: {report.violations} violation(s), "
+                         f"{report.warnings} warning(s). First: {first}",
+                         errors=[r.as_json() for r in report.results[:1000]])
+
+
+@dataclass
+class Metadata:
+    title: str
+    license: str
+    description: str | None = None
+
+
+def dataset_iri(base_iri: str, key: str) -> str:
+    if not KEY.match(key or ""):
+        raise Unprocessable("A dataset id is 2–64 characters: lower-case letters, digits and '-'")
+    return f"{base_iri}id/dataset/{key}"
+
+
+def key_for(title: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "-", title.lower()).strip("-")[:64] or "dataset"
+
+
+def check_metadata(meta: Metadata) -> Metadata:
+    title = " ".join((meta.title or "").split())
+    if not 1 <= len(title) <= 300:
+        raise Unprocessable("title is required (1–300 characters)")
+    if not meta.license:
+        raise Unprocessable("license is required: an IRI such as http://creativecommons.org/publicdomain/zero/1.0/")
+    iri(meta.license)
+    if meta.description is not None and len(meta.description) > 10_000:
+        raise Unprocessable("description is at most 10,000 characters")
+    return Metadata(title, meta.license, meta.description or None)
+
+
+@contextmanager
+def exclusive(dataset: str) -> Iterator[None]:
+    """One change at a time per dataset: a second concurrent upload gets 409, not a lost update."""
+    with _busy_lock:
+        if dataset in _busy:
+            raise Conflict("This dataset is being changed by another request; try again when it is done")
+        _busy.add(dataset)
+    try:
+        yield
+    finally:
+        with _busy_lock:
+            _busy.discard(dataset)
+
+
+# Reading --------------------------------------------------------------------------------------
+
+def records(store: GraphStore, dataset: str | None = None, prefs: list[str] | None = None) -> list[dict[str, Any]]:
+    prefs = prefs or ["en", "nl"]
+    found: dict[str, dict[str, list]] = {}
+    for row in store.select(query("dataset_records").bind(dataset=URIRef(dataset) if dataset else None)):
+        found.setdefault(str(row["dataset"]), {}).setdefault(str(row["key"]), []).append(row["value"])
+    names = institutions(store, sorted({str(p) for r in found.values() for p in r.get("publisher", [])})) \
+        if found else {}
+    out = []
+    for ds, values in sorted(found.items()):
+        def one(key: str, values: dict = values) -> str | None:
+            return str(values[key][0]) if values.get(key) else None
+
+        publisher = one("publisher")
+        out.append({
+            "id": one("identifier") or ds.rsplit("/", 1)[-1],
+            "iri": ds,
+            "title": text(pick(values.get("title", []), prefs)),
+            "description": text(pick(values.get("description", []), prefs)),
+            "license": one("license"),
+            "publisher": {"id": publisher, "name": names.get(publisher or "", publisher)} if publisher else None,
+            "issued": one("issued"),
+            "modified": one("modified"),
+            "uploader": one("uploader"),
+            "triples": int(one("triples") or 0),
+            "version": int(one("version") or 1),
+            "format": one("format"),
+        })
+    return out
+
+
+def get_record(store: GraphStore, dataset: str) -> dict[str, Any]:
+    found = records(store, dataset)
+    if not found:
+        raise NotFound(f"No dataset {dataset.rsplit('/', 1)[-1]!r}")
+    record = found[0]
+    archives = _archives(store, dataset)
+    record["previous_version"] = archives[0]["version"] if archives else None
+    return record
+
+
+def _archives(store: GraphStore, dataset: str) -> list[dict[str, Any]]:
+    rows = store.select(query("dataset_archives").bind(dataset=URIRef(dataset)))
+    return sorted(({"archive": str(r["archive"]), "version": int(r["version"]), "triples": int(r["triples"]),
+                    "format": str(r["format"]) if "format" in r else None} for r in rows),
+                  key=lambda a: -a["version"])
+
+
+def export(store: GraphStore, dataset: str) -> Graph:
+    get_record(store, dataset)
+    return store.construct(query("dataset_data").bind(graph=URIRef(dataset)))
+
+
+# Writing --------------------------------------------------------------------------------------
+
+def validate_upload(stream: IO[bytes], media: str, data_base: str, mapping: dict | None) -> tuple[ox.Store | None,
+                                                                                                   Report]:
+    parsed = parse(stream, media, data_base, mapping)
+    if parsed.data is None:
+        assert parsed.report is not None
+        return None, parsed.report
+    return parsed.data, validate_store(parsed.data)
+
+
+def may_change(user: User, publisher: str | None) -> None:
+    if publisher is None or not user.curates(publisher):
+        raise Forbidden("Only a curator of the publishing institution may change this dataset")
+
+
+def choose_publisher(user: User, institution: str | None) -> str:
+    if institution:
+        if not user.curates(institution):
+            raise Forbidden("You are not a curator of that institution")
+        return institution
+    if len(user.curator_of) == 1:
+        return next(iter(user.curator_of))
+    if not user.curator_of:
+        raise Forbidden("Only curators of an institution may upload datasets")
+    raise Unprocessable("You curate several institutions: say which one publishes this dataset (institution=IRI)")
+
+
+def _now() -> Literal:
+    return Literal(datetime.now(UTC).isoformat(timespec="seconds"), datatype=XSD.dateTime)
+
+
+def _insert_data(graph: str, data: ox.Store) -> str:
+    """INSERT DATA from Oxigraph's own N-Triples serialisation: every term escaped by the serialiser,
+    no user text formatted into SPARQL by hand."""
+    buffer = io.BytesIO()
+    data.dump(buffer, ox.RdfFormat.N_TRIPLES, from_graph=ox.DefaultGraph())
+    return f"INSERT DATA {{ GRAPH <{iri(graph)}> {{\n{buffer.getvalue().decode()}\n}} }}"
+
+
+def _geo_update(graph: str, points: list[tuple[str, float, float]], version: str) -> str:
+    rows = [(URIRef(p), Literal(k)) for p, lat, lon in points for k in cell_keys(lat, lon)]
+    return query("replace_derived_geo").bind({("place", "cell"): rows}, derived=URIRef(derived_graph(graph)),
+                                              graph=URIRef(graph), version=Literal(version))
+
+
+def _catalogue_update(dataset: str, key: str, meta: Metadata, publisher: str, issued: Literal, user: User,
+                      triples: int, version: int, media: str) -> str:
+    row = (URIRef(dataset), Literal(key), Literal(meta.title), Literal(meta.description) if meta.description else None,
+           URIRef(meta.license), URIRef(publisher), issued, _now(), URIRef(user.agent), Literal(triples),
+           Literal(version), Literal(media))
+    names = ("dataset", "key", "title", "description", "license", "publisher", "issued", "modified", "uploader",
+             "triples", "version", "format")
+    return query("dataset_catalogue_replace").bind({names: [row]}, dataset=URIRef(dataset))
+
+
+def _archive_update(dataset: str, key: str, version: int, triples: int, media: str | None) -> str:
+    archive = f"urn:pvb:private:archive:{key}:{version}"
+    return query("dataset_archive").bind(
+        {("dataset", "archive", "version", "triples", "format"):
+         [(URIRef(dataset), URIRef(archive), Literal(version), Literal(triples), Literal(media) if media else None)]},
+        dataset=URIRef(dataset), archive=URIRef(archive))
+
+
+def _existing(store: GraphStore, dataset: str) -> dict[str, Any] | None:
+    found = records(store, dataset)
+    return found[0] if found else None
+
+
+def _check_clash(index: PlaceIndex, dataset: str, store: GraphStore, data: ox.Store) -> None:
+    """Places of the upload that already belong to another dataset: an IRI clash."""
+    own = {p for p, _, _ in _store_points(store, dataset)}
+    others = set(index.current().iris) - own
+    clashes = sorted(p for p, _, _ in new_places(data) if p in others)
+    if clashes:
+        raise Conflict(f"{len(clashes)} place IRI(s) of this upload already belong to another dataset, "
+                       f"e.g. {clashes[0]}: mint your own IRIs (link them to the others after upload)",
+                       errors=[{"iri": c} for c in clashes[:100]])
+
+
+def _store_points(store: GraphStore, graph: str) -> list[tuple[str, float, float]]:
+    from .spatial import read_points
+
+    return read_points(store, graph)
+
+
+def save(store: GraphStore, index: PlaceIndex, base_iri: str, user: User, key: str, meta: Metadata,
+         stream: IO[bytes], media: str, *, mapping: dict | None = None, institution: str | None = None,
+         replace: bool = False, dry_run: bool = False) -> tuple[dict[str, Any] | None, Report]:
+    """Create (or with `replace`, re-upload) a dataset; returns its record and the report.
+
+    Nothing is written unless the data parses and validates without violations."""
+    dataset = dataset_iri(base_iri, key)
+    existing = _existing(store, dataset)
+    if replace:
+        if existing is None:
+            raise NotFound(f"No dataset {key!r}")
+        publisher = existing["publisher"]["id"] if existing["publisher"] else None
+        may_change(user, publisher)
+        assert publisher is not None
+        meta = Metadata(meta.title or existing["title"] or key, meta.license or existing["license"] or "",
+                        meta.description if meta.description is not None else existing["description"])
+    else:
+        publisher = choose_publisher(user, institution)
+        if existing is not None:
+            owner = existing["publisher"]["id"] if existing["publisher"] else None
+            if owner != publisher:
+                raise Conflict(f"The dataset IRI {dataset} belongs to another institution")
+            raise Conflict(f"Dataset {key!r} exists: PUT /datasets/{key} uploads a new version")
+        if store.ask(query("graph_has_data").bind(graph=URIRef(dataset))):
+            raise Conflict(f"The graph {dataset} already holds data that is not a curated dataset")
+    meta = check_metadata(meta)
+    with exclusive(dataset):
+        data, report = validate_upload(stream, media, dataset + "/", mapping)
+        if data is None or not report.accepted or dry_run:
+            if not report.accepted and not dry_run:
+                raise ValidationFailed(report)
+            return None, report
+        _check_clash(index, dataset, store, data)
+        points = new_places(data)
+        suggestions = suggest(store, index, dataset, data, points)
+        archives = _archives(store, dataset) if existing else []
+        version = max([existing["version"]] + [a["version"] for a in archives]) + 1 if existing else 1
+        parts = []
+        if existing:
+            parts += [query("dataset_archives_drop").bind(dataset=URIRef(dataset)),
+                      _archive_update(dataset, key, existing["version"], existing["triples"], existing["format"])]
+        parts += [
+            query("clear_graph").bind(graph=URIRef(dataset)),
+            _geo_update(dataset, points, f"{key}:{version}:{datetime.now(UTC).timestamp()}"),
+            _catalogue_update(dataset, key, meta, publisher, Literal(existing["issued"], datatype=XSD.dateTime)
+                              if existing and existing["issued"] else _now(), user, len(data), version, media),
+            suggestions_update(dataset, suggestions),
+            _insert_data(dataset, data),
+        ]
+        store.update(combine(parts))
+    record = get_record(store, dataset)
+    return record, report
+
+
+def rollback(store: GraphStore, base_iri: str, user: User, key: str) -> dict[str, Any]:
+    """Restore the kept previous version; the replaced one is kept in turn (so rollback undoes itself)."""
+    dataset = dataset_iri(base_iri, key)
+    existing = _existing(store, dataset)
+    if existing is None:
+        raise NotFound(f"No dataset {key!r}")
+    publisher = existing["publisher"]["id"] if existing["publisher"] else None
+    may_change(user, publisher)
+    with exclusive(dataset):
+        archives = _archives(store, dataset)
+        if not archives:
+            raise Conflict("There is no previous version to roll back to")
+        previous = archives[0]
+        points = []
+        for place, lat, lon in store.select_values(query("archive_points").bind(archive=URIRef(previous["archive"]))):
+            try:
+                la, lo = float(lat), float(lon)  # type: ignore[arg-type]
+            except (TypeError, ValueError):
+                continue
+            points.append((place, la, lo))
+        meta = Metadata(existing["title"] or key, existing["license"] or "", existing["description"])
+        parts = [
+            _archive_update(dataset, key, existing["version"], existing["triples"], existing["format"]),
+            query("dataset_restore").bind(dataset=URIRef(dataset), archive=URIRef(previous["archive"])),
+            _geo_update(dataset, points, f"{key}:{previous['version']}:{datetime.now(UTC).timestamp()}"),
+            _catalogue_update(dataset, key, meta, publisher or "", Literal(existing["issued"], datatype=XSD.dateTime)
+                              if existing["issued"] else _now(), user, previous["triples"], previous["version"],
+                              previous["format"] or existing["format"] or ""),
+        ]
+        store.update(combine(parts))
+    return get_record(store, dataset)
+
+
+def delete(store: GraphStore, base_iri: str, user: User, key: str) -> None:
+    dataset = dataset_iri(base_iri, key)
+    existing = _existing(store, dataset)
+    if existing is None:
+        raise NotFound(f"No dataset {key!r}")
+    may_change(user, existing["publisher"]["id"] if existing["publisher"] else None)
+    with exclusive(dataset):
+        store.update(combine([
+            query("dataset_delete").bind(dataset=URIRef(dataset)),
+            query("drop_derived_geo").bind(derived=URIRef(derived_graph(dataset))),
+        ]))

@@ -1,0 +1,53 @@
+"""The dialect rewrites the remote store applies for Virtuoso mean the same as the original text:
+run both on the embedded store and compare what they write or return."""
+
+import pyoxigraph as ox
+from rdflib import Literal, URIRef
+
+from app.queries import query
+from app.store.remote import derived_urls, is_system_graph
+from app.store.rewrite import single_values_to_bind, split_big_inserts, with_lexical_columns
+
+
+def quads_after(update: str) -> set:
+    store = ox.Store()
+    store.update('INSERT DATA { GRAPH <urn:d> { <urn:old> <urn:p> "gone" } }')
+    store.update(update)
+    return {str(q) for q in store}
+
+
+def test_a_big_values_insert_becomes_bounded_insert_data_with_the_same_effect():
+    rows = [(URIRef(f"urn:place:{i}"), Literal(f"cell;{i % 7}")) for i in range(2500)]
+    update = query("replace_derived_geo").bind({("place", "cell"): rows}, derived=URIRef("urn:d"),
+                                                graph=URIRef("urn:g"), version=Literal('v "1"'))
+    rewritten = split_big_inserts(update)
+    assert rewritten != update and rewritten.count("INSERT DATA") == 3
+    assert quads_after(rewritten) == quads_after(update)
+    assert len(quads_after(update)) == 2500 + 2
+
+
+def test_small_and_pattern_fed_updates_are_left_alone():
+    update = query("clear_graph").bind(graph=URIRef("urn:g"))
+    assert split_big_inserts(update) == update
+
+
+def test_single_values_become_binds_with_the_same_effect():
+    update = query("replace_derived_geo").bind({("place", "cell"): [(URIRef("urn:p"), Literal("c"))]},
+                                                derived=URIRef("urn:d"), graph=URIRef("urn:g"), version=Literal("v"))
+    rewritten = single_values_to_bind(update)
+    assert "BIND(<urn:d> AS ?derived)" in rewritten
+    assert quads_after(rewritten) == quads_after(update)
+
+
+def test_lexical_columns_are_added_for_plain_projected_variables():
+    text, names = with_lexical_columns(query("graph_points").bind(graph=URIRef("urn:g")))
+    assert names == ["place", "lat", "lon"] and "(STR(?lat) AS ?lat__lexical)" in text
+    ox.Store().query(text)  # still valid SPARQL
+    assert with_lexical_columns("SELECT * WHERE { ?s ?p ?o }")[1] == []
+
+
+def test_update_and_graph_store_urls_follow_the_common_servers():
+    assert derived_urls("http://h:7878/query") == ("http://h:7878/update", "http://h:7878/store")
+    assert derived_urls("http://h:8890/sparql") == ("http://h:8890/sparql", "http://h:8890/sparql-graph-crud")
+    assert derived_urls("https://h/repositories/x") == ("https://h/repositories/x", None)
+    assert is_system_graph("http://www.openlinksw.com/schemas/virtrdf#") and not is_system_graph("urn:pvb:x")
