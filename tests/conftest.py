@@ -190,6 +190,16 @@ def client(backend: str, servers: Servers, tmp_path_factory: pytest.TempPathFact
         yield test_client
 
 
+@pytest.fixture(scope="module")
+def embedded_client(tmp_path_factory: pytest.TempPathFactory, sample_store_dir: Path) -> Iterator[TestClient]:
+    """A read-only client on the embedded store only, for tests that pin the app's own behaviour
+    (per-backend behaviour is covered by tests on the parametrised `client`)."""
+    target = tmp_path_factory.mktemp("embedded") / "store"
+    shutil.copytree(sample_store_dir, target)
+    with make_client(target) as test_client:
+        yield test_client
+
+
 def place(number: int | str) -> str:
     return f"{BASE}id/place/rm-{number}"
 

@@ -12,15 +12,10 @@ from tests.conftest import BASE, make_client, place
 
 
 @pytest.fixture(scope="module")
-def client(tmp_path_factory, sample_store_dir):
+def client(embedded_client):
     """The embedded store: these tests pin the endpoint's own behaviour; tests/test_sparql_backends.py
     runs the endpoint on every backend."""
-    import shutil
-
-    target = tmp_path_factory.mktemp("endpoint") / "store"
-    shutil.copytree(sample_store_dir, target)
-    with make_client(target) as test_client:
-        yield test_client
+    return embedded_client
 
 
 VOID = "http://rdfs.org/ns/void#"

@@ -9,6 +9,7 @@ from fastapi import APIRouter, Query, Response
 from pydantic import BaseModel, Field
 
 from ..accounts import (
+    User,
     ensure_institution,
     find_account,
     get_institution,
@@ -20,6 +21,8 @@ from ..accounts import (
 )
 from ..annotations import institution_annotations
 from ..errors import Forbidden, NotFound
+from ..settings import Settings
+from ..store import GraphStore
 from .deps import CurrentUser, SettingsDep, StoreDep
 
 router = APIRouter(prefix="/institutions", tags=["institutions"])
@@ -62,15 +65,21 @@ def read_institution(key: str, store: StoreDep, settings: SettingsDep) -> dict:
     return get_institution(store, _iri(settings, key))
 
 
-@router.put("/{key}/members/{username}", status_code=204, summary="Make someone staff or curator")
-def add_member(key: str, username: str, body: Membership, user: CurrentUser, store: StoreDep,
-               settings: SettingsDep) -> Response:
+def _member_of(key: str, username: str, user: User, store: GraphStore, settings: Settings) -> tuple[str, User]:
+    """The institution and the account to change, once the caller may manage its members."""
     iri = _iri(settings, key)
     get_institution(store, iri)
     may_manage_members(user, iri)
     member = find_account(store, username)
     if member is None:
         raise NotFound(f"No account {username!r}")
+    return iri, member
+
+
+@router.put("/{key}/members/{username}", status_code=204, summary="Make someone staff or curator")
+def add_member(key: str, username: str, body: Membership, user: CurrentUser, store: StoreDep,
+               settings: SettingsDep) -> Response:
+    iri, member = _member_of(key, username, user, store, settings)
     grant(store, member, body.role, iri)
     return Response(status_code=204)
 
@@ -78,12 +87,7 @@ def add_member(key: str, username: str, body: Membership, user: CurrentUser, sto
 @router.delete("/{key}/members/{username}", status_code=204)
 def remove_member(key: str, username: str, user: CurrentUser, store: StoreDep, settings: SettingsDep,
                   role: Literal["staff", "curator"] = "staff") -> Response:
-    iri = _iri(settings, key)
-    get_institution(store, iri)
-    may_manage_members(user, iri)
-    member = find_account(store, username)
-    if member is None:
-        raise NotFound(f"No account {username!r}")
+    iri, member = _member_of(key, username, user, store, settings)
     revoke(store, member, role, iri)
     return Response(status_code=204)
 
