@@ -21,6 +21,8 @@ from .deps import CurrentUser, LanguagesDep, OptionalUser, SettingsDep, StoreDep
 
 router = APIRouter(tags=["annotations"])
 PROFILE = f'application/ld+json; profile="{anno.ANNO_CONTEXT}"'
+# What the annotation routes answer with, for OpenAPI: JSON-LD in the anno profile, or Turtle.
+LD_CONTENT = {"content": {PROFILE: {}, "application/ld+json": {}, "text/turtle": {}}}
 LDP = "http://www.w3.org/ns/ldp#"
 ANNOTATION_ALLOW = "GET, HEAD, OPTIONS, PUT, DELETE"
 CONTAINER_ALLOW = "GET, HEAD, OPTIONS, POST"
@@ -87,7 +89,8 @@ def _prefer(request: Request) -> set[str]:
     return set(match.group(1).split()) if match else set()
 
 
-@router.get("/annotations/", summary="The annotation container")
+@router.get("/annotations/", summary="The annotation container", response_class=Response,
+            responses={200: {"description": "The container or one of its pages", **LD_CONTENT}})
 @router.head("/annotations/", include_in_schema=False)
 @router.api_route("/annotations", methods=["GET", "HEAD"], include_in_schema=False)
 def get_container(
@@ -149,7 +152,8 @@ def get_container(
     return Response("" if request.method == "HEAD" else text, headers=headers, media_type=PROFILE)
 
 
-@router.post("/annotations/", status_code=201, summary="Create an annotation",
+@router.post("/annotations/", status_code=201, summary="Create an annotation", response_class=Response,
+             responses={201: {"description": "The stored annotation", **LD_CONTENT}},
              openapi_extra={"requestBody": {"required": True, "content": {PROFILE: {"schema": {"type": "object"}}}}})
 @router.post("/annotations", status_code=201, include_in_schema=False)
 async def post_annotation(request: Request, user: CurrentUser, store: StoreDep, settings: SettingsDep) -> Response:
@@ -171,7 +175,8 @@ def options_container() -> Response:
 
 # One annotation --------------------------------------------------------------------------------
 
-@router.get("/annotations/{key}", summary="One annotation")
+@router.get("/annotations/{key}", summary="One annotation", response_class=Response,
+            responses={200: {"description": "The annotation", **LD_CONTENT}})
 @router.head("/annotations/{key}", include_in_schema=False)
 def get_annotation(key: str, request: Request, store: StoreDep, settings: SettingsDep,
                    viewer: OptionalUser) -> Response:
@@ -186,7 +191,8 @@ def get_annotation(key: str, request: Request, store: StoreDep, settings: Settin
     return response
 
 
-@router.put("/annotations/{key}", summary="Replace an annotation (If-Match required)")
+@router.put("/annotations/{key}", summary="Replace an annotation (If-Match required)", response_class=Response,
+            responses={200: {"description": "The stored annotation", **LD_CONTENT}})
 async def put_annotation(key: str, request: Request, user: CurrentUser, store: StoreDep,
                          settings: SettingsDep) -> Response:
     iri = _iri(settings, key)
