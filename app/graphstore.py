@@ -16,7 +16,7 @@ from .accounts import User
 from .derived import derive_geo, drop_derived_geo
 from .errors import BadRequest, Forbidden, NotFound, UnsupportedMediaType
 from .queries import query
-from .sparql import is_private, public_graphs
+from .sparql import is_private, parse_algebra, public_graphs
 from .store import GraphStore
 from .terms import iri
 
@@ -93,17 +93,7 @@ def update_graphs(text: str) -> list[str]:
     `GRAPH <g>` blocks, and CLEAR / DROP / CREATE GRAPH <g>. Anything with a WHERE clause could read
     private graphs into public ones, and LOAD fetches URLs, so those go through the Graph Store instead.
     """
-    from pyparsing import ParseException
-    from rdflib.plugins.sparql.algebra import translateUpdate
-    from rdflib.plugins.sparql.parser import parseUpdate
-
-    try:
-        operations = translateUpdate(parseUpdate(text)).algebra
-    except ParseException as exc:
-        raise BadRequest(f"SPARQL Update syntax error at line {exc.lineno}, column {exc.col}: {exc.msg}",
-                         title="Malformed Update") from exc
-    except Exception as exc:  # noqa: BLE001 - rdflib raises many types for bad updates
-        raise BadRequest(f"SPARQL Update could not be parsed: {type(exc).__name__}", title="Malformed Update") from exc
+    operations = parse_algebra(text, update=True)
     graphs: list[str] = []
     for operation in operations:
         if operation.name in _DATA_OPS:

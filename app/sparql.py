@@ -122,6 +122,23 @@ def _walk_services(node: object, found: list[str | None]) -> None:
             _walk_services(value, found)
 
 
+def parse_algebra(text: str, *, update: bool):  # noqa: ANN201 - rdflib's algebra types
+    """rdflib's algebra of a query or update, or a 400 saying where the syntax breaks."""
+    from pyparsing import ParseException
+    from rdflib.plugins.sparql.algebra import translateQuery, translateUpdate
+    from rdflib.plugins.sparql.parser import parseQuery, parseUpdate
+
+    kind, title = ("SPARQL Update", "Malformed Update") if update else ("SPARQL", "Malformed Query")
+    try:
+        return translateUpdate(parseUpdate(text)).algebra if update else translateQuery(parseQuery(text)).algebra
+    except ParseException as exc:
+        raise BadRequest(f"{kind} syntax error at line {exc.lineno}, column {exc.col}: {exc.msg}",
+                         title=title) from exc
+    except Exception as exc:  # noqa: BLE001 - rdflib raises many types for bad input
+        what = "SPARQL Update" if update else "SPARQL query"
+        raise BadRequest(f"{what} could not be parsed: {type(exc).__name__}", title=title) from exc
+
+
 def inspect_query(text: str) -> QueryShape:
     """FROM / FROM NAMED graphs and SERVICE endpoints, from the parsed query.
 
@@ -131,17 +148,7 @@ def inspect_query(text: str) -> QueryShape:
     lowered = _unescaped(text).lower()
     if "from" not in lowered and "service" not in lowered:
         return QueryShape()
-    from pyparsing import ParseException
-    from rdflib.plugins.sparql.algebra import translateQuery
-    from rdflib.plugins.sparql.parser import parseQuery
-
-    try:
-        algebra = translateQuery(parseQuery(text)).algebra
-    except ParseException as exc:
-        raise BadRequest(f"SPARQL syntax error at line {exc.lineno}, column {exc.col}: {exc.msg}",
-                         title="Malformed Query") from exc
-    except Exception as exc:  # noqa: BLE001 - rdflib raises many types for bad queries
-        raise BadRequest(f"SPARQL query could not be parsed: {type(exc).__name__}", title="Malformed Query") from exc
+    algebra = parse_algebra(text, update=False)
     from_graphs, from_named = [], []
     for clause in algebra.get("datasetClause") or []:
         if "default" in clause:
