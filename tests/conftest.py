@@ -23,6 +23,7 @@ from app.store.embedded import EmbeddedStore
 from app.store.remote import RemoteStore
 
 from . import servers as srv
+from .reset import Baseline
 
 BASE = "http://localhost:8000/"
 # Generous store timeouts in tests (CLI subprocesses inherit it): a loaded machine must not turn a
@@ -65,6 +66,7 @@ class Servers:
         self.sample_store_dir = sample_store_dir
         self.snapshots: dict[str, Path] = {}
         self.running: list[srv.Server] = []
+        self.reusable: dict[str, tuple[srv.Server, Baseline]] = {}
 
     def new(self, backend: str, source: Path | None) -> srv.Server:
         location = self.tmp.mktemp(backend) / "db"
@@ -104,6 +106,24 @@ class Servers:
         for server in list(self.running):
             self.stop(server)
 
+    def writable(self, backend: str) -> srv.Server:
+        """The backend's server for tests that write, holding exactly the sample data."""
+        if backend not in self.reusable:
+            server = self.sample(backend)
+            self.reusable[backend] = (server, Baseline(RemoteStore(server.query_url, timeout=120)))
+        return self.reusable[backend][0]
+
+    def put_back(self, backend: str) -> None:
+        """Undo the last test's writes; a new server from the snapshot when that cannot be done."""
+        server, baseline = self.reusable.pop(backend)
+        try:
+            if baseline.restore(RemoteStore(server.query_url, timeout=120)):
+                self.reusable[backend] = (server, baseline)
+                return
+        except Exception:  # noqa: BLE001 - a server the test broke is replaced, whatever broke it
+            pass
+        self.stop(server)
+
 
 @pytest.fixture(scope="session")
 def servers(tmp_path_factory: pytest.TempPathFactory, sample_store_dir: Path) -> Iterator[Servers]:
@@ -137,15 +157,21 @@ def _server(servers: Servers, backend: str, sample: bool) -> srv.Server:
 
 @pytest.fixture
 def fresh_store(backend: str, servers: Servers, sample_store_dir: Path, tmp_path: Path) -> Iterator[str]:
-    """A private store with the sample data, to write to: a directory or a SPARQL query URL."""
+    """A store with the sample data, to write to: a private directory, or the backend's writable
+    server (put back to the sample data after the test, see tests/reset.py)."""
     if backend == "embedded":
         target = tmp_path / "store"
         shutil.copytree(sample_store_dir, target)
         yield str(target)
         return
-    server = _server(servers, backend, sample=True)
-    yield server.query_url
-    servers.stop(server)
+    try:
+        server = servers.writable(backend)
+    except RuntimeError as exc:
+        pytest.skip(f"{backend} backend: the server could not start: {exc}")
+    try:
+        yield server.query_url
+    finally:
+        servers.put_back(backend)
 
 
 @pytest.fixture
@@ -205,9 +231,9 @@ def place(number: int | str) -> str:
 
 
 @pytest.fixture
-def writable_client(fresh_store_dir: Path) -> Iterator[TestClient]:
-    """A client on a private copy of the sample store, for tests that write."""
-    with make_client(fresh_store_dir) as test_client:
+def writable_client(fresh_store: str) -> Iterator[TestClient]:
+    """A client on a store with the sample data, for tests that write (on every backend)."""
+    with make_client(fresh_store) as test_client:
         yield test_client
 
 

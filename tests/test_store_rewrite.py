@@ -51,3 +51,22 @@ def test_update_and_graph_store_urls_follow_the_common_servers():
     assert derived_urls("http://h:8890/sparql") == ("http://h:8890/sparql", "http://h:8890/sparql-graph-crud")
     assert derived_urls("https://h/repositories/x") == ("https://h/repositories/x", None)
     assert is_system_graph("http://www.openlinksw.com/schemas/virtrdf#") and not is_system_graph("urn:pvb:x")
+
+
+def test_every_query_keeps_its_meaning_through_the_virtuoso_rewrites():
+    """Comparison operators such as `>=` stay one token: `> =` is a syntax error on Virtuoso."""
+    from app import ROOT
+
+    for path in sorted((ROOT / "queries").glob("*.rq")):
+        text = path.read_text()
+        rewritten = with_lexical_columns(text)[0] if "SELECT" in text.upper() else single_values_to_bind(text)
+        for operator in (">=", "<=", "!="):
+            assert rewritten.count(operator) == text.count(operator), (path.name, operator)
+
+
+def test_csv_results_keep_unbound_apart_from_the_empty_string():
+    from app.store.results import parse_csv
+
+    virtuoso = '"o","u"\n5,\n"",\n"x,""y""\nz","b"\n'
+    assert parse_csv(virtuoso) == [["o", "u"], ["5", None], ["", None], ['x,"y"\nz', "b"]]
+    assert parse_csv("o,u\r\n,53.1\r\n") == [["o", "u"], [None, "53.1"]]

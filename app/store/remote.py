@@ -30,12 +30,13 @@ from typing import Any, BinaryIO
 import pyoxigraph as ox
 from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.term import Node
-from SPARQLWrapper import JSON, POST, TURTLE, URLENCODED, SPARQLWrapper
+from SPARQLWrapper import CSV, JSON, POST, TURTLE, URLENCODED, SPARQLWrapper
 from SPARQLWrapper.SPARQLExceptions import SPARQLWrapperException
 
 from ..errors import BadRequest, QueryTimeout, StoreUnavailable
 from .base import GraphStore, Row
 from .embedded import rdf_format, serialize_result
+from .results import parse_csv
 from .rewrite import LEXICAL_SUFFIX, single_values_to_bind, split_big_inserts, with_lexical_columns
 
 log = logging.getLogger(__name__)
@@ -220,9 +221,30 @@ class RemoteStore(GraphStore):
         return [{name: _term(value) for name, value in binding.items()} for binding in bindings]
 
     def select_values(self, query: str) -> Iterator[tuple[str | None, ...]]:
+        if self._virtuoso is None:
+            self.ping()
+        if self._virtuoso:
+            yield from self._select_csv(query)
+            return
         names, bindings = self._select_json(query)
         for binding in bindings:
             yield tuple(binding[name]["value"] if name in binding else None for name in names)
+
+    def _select_csv(self, query: str) -> Iterator[tuple[str | None, ...]]:
+        """Virtuoso writes JSON results ten times slower than CSV (2.3 s against 0.2 s for 8,000
+        rows): bulk reads take CSV, with the STR() columns for the full lexical forms."""
+        query, lexical = with_lexical_columns(query)
+        wrapper = self._wrapper(self.query_url)
+        wrapper.setQuery(query)
+        wrapper.setReturnFormat(CSV)
+        wrapper.addCustomHttpHeader("Accept", "text/csv")
+        header, *rows = parse_csv(self._run(wrapper, "query").decode("utf-8"))
+        names = [n for n in header if n and not n.endswith(LEXICAL_SUFFIX)]
+        where = {n: i for i, n in enumerate(header)}
+        columns = [(where[n], where.get(n + LEXICAL_SUFFIX) if n in lexical else None) for n in names]
+        for row in rows:
+            yield tuple(row[lex] if lex is not None and row[lex] is not None else row[plain]
+                        for plain, lex in columns)
 
     def ask(self, query: str) -> bool:
         data = self._query_json(query)
@@ -331,16 +353,16 @@ class RemoteStore(GraphStore):
 
     # -- inventory ------------------------------------------------------------------------------------
 
-    def _graph_sizes(self) -> dict[str, int]:
+    def graph_sizes(self) -> dict[str, int]:
         # GROUP BY, not DISTINCT: Virtuoso answers `SELECT DISTINCT ?g` by a full scan that takes minutes.
         rows = self.select_values("SELECT ?g (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } } GROUP BY ?g")
         return {g: int(n or 0) for g, n in rows if g and not is_system_graph(g)}
 
     def named_graphs(self) -> list[str]:
-        return sorted(self._graph_sizes())
+        return sorted(self.graph_sizes())
 
     def quad_count(self) -> int:
-        return sum(self._graph_sizes().values())
+        return sum(self.graph_sizes().values())
 
     def dump(self, out: BinaryIO) -> None:
         """Every named graph as N-Quads, one graph at a time (a remote store offers no snapshot

@@ -7,6 +7,7 @@ and check its deadline while results are produced, and pyoxigraph serializes a r
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterable, Sequence
 from xml.sax.saxutils import escape, quoteattr
 
@@ -113,3 +114,29 @@ def serialize_boolean(value: bool, media_type: str) -> bytes:
     # CSV/TSV define no boolean form; this is what Jena and others send.
     sep = "\r\n" if media_type == CSV else "\n"
     return f"{'_askResult' if media_type == CSV else '?_askResult'}{sep}{'true' if value else 'false'}{sep}".encode()
+
+
+_CSV_FIELD = re.compile(r'"((?:[^"]|"")*)"|([^,\r\n"]*)')
+
+
+def parse_csv(text: str) -> list[list[str | None]]:
+    """SPARQL CSV results as rows of fields, an unquoted empty field (unbound) as None.
+
+    Python's csv module cannot tell `""` (an empty literal) from nothing (unbound)."""
+    rows: list[list[str | None]] = []
+    row: list[str | None] = []
+    pos, end = 0, len(text)
+    while pos < end:
+        match = _CSV_FIELD.match(text, pos)
+        quoted, plain = match.group(1), match.group(2)  # type: ignore[union-attr]
+        row.append(quoted.replace('""', '"') if quoted is not None else (plain or None))
+        pos = match.end()  # type: ignore[union-attr]
+        if text.startswith(",", pos):
+            pos += 1
+            if pos == end:
+                row.append(None)
+            continue
+        rows.append(row)
+        row = []
+        pos += 2 if text.startswith("\r\n", pos) else 1
+    return rows

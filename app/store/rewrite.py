@@ -17,7 +17,7 @@ _TOKEN = re.compile(
     |(?P<literal>(?:"(?:[^"\\\n]|\\.)*"|'(?:[^'\\\n]|\\.)*')(?:@[A-Za-z0-9-]+|\^\^(?:<[^<>\s]*>|[\w-]*:[\w.-]*))?)
     |(?P<var>[?$]\w+)
     |(?P<punct>[{}();.,])
-    |(?P<word>[^\s{}();,"'<>\#]+|[<>])""",
+    |(?P<word>[^\s{}();,"'<>\#]+|[<>]=?)""",
     re.VERBOSE,
 )
 MIN_ROWS = 200  # smaller VALUES blocks are fine on every engine
