@@ -2,14 +2,10 @@
 
 from __future__ import annotations
 
-import pytest
-
 from tests.conftest import place
 
 
 def test_endpoint_on_each_backend(client, backend) -> None:
-    if backend == "virtuoso":
-        pytest.skip("query_dataset on Virtuoso is not verified yet")
     query = f"SELECT ?label WHERE {{ <{place(7032)}> <http://www.w3.org/2000/01/rdf-schema#label> ?label }}"
     response = client.get("/sparql", params={"query": query})
     assert response.status_code == 200, response.text
@@ -19,6 +15,8 @@ def test_endpoint_on_each_backend(client, backend) -> None:
     # a private graph named as the default graph is simply not in the dataset
     empty = client.get("/sparql", params={"query": "ASK { ?s ?p ?o }", "default-graph-uri": "urn:pvb:private:x"})
     assert empty.json()["boolean"] is False
-    if backend == "embedded":  # CONSTRUCT through a remote store's protocol answer: not verified yet
-        described = client.get("/id/place/rm-7032", headers={"accept": "text/turtle"})
-        assert described.status_code == 200 and "Geawei 15" in described.text
+    described = client.get("/id/place/rm-7032", headers={"accept": "text/turtle"})
+    assert described.status_code == 200 and "Geawei 15" in described.text
+    construct = client.get("/sparql", params={"query": f"CONSTRUCT WHERE {{ <{place(7032)}> ?p ?o }}"},
+                           headers={"accept": "application/n-triples"})
+    assert construct.status_code == 200 and f"<{place(7032)}>" in construct.text, construct.text

@@ -70,3 +70,21 @@ def test_csv_results_keep_unbound_apart_from_the_empty_string():
     virtuoso = '"o","u"\n5,\n"",\n"x,""y""\nz","b"\n'
     assert parse_csv(virtuoso) == [["o", "u"], ["5", None], ["", None], ['x,"y"\nz', "b"]]
     assert parse_csv("o,u\r\n,53.1\r\n") == [["o", "u"], [None, "53.1"]]
+
+
+def test_one_row_of_several_values_becomes_binds_with_the_same_effect():
+    update = ('INSERT { GRAPH <urn:d> { ?from ?relation ?to ; <urn:when> ?when } } WHERE { '
+              'VALUES ( ?from ?relation ?to ?when ?unused ) { ( <urn:a> <urn:sameAs> <urn:b> '
+              '"2026-01-01T00:00:00Z"^^<http://www.w3.org/2001/XMLSchema#dateTime> UNDEF ) } }')
+    rewritten = single_values_to_bind(update)
+    assert "VALUES" not in rewritten and "BIND(<urn:sameAs> AS ?relation)" in rewritten
+    assert quads_after(rewritten) == quads_after(update)
+
+
+def test_an_undef_placeholder_is_dropped_with_the_same_effect():
+    """Virtuoso matched nothing after `VALUES ?x { UNDEF } BIND(... AS ?y)`: revoking all tokens failed."""
+    update = ('DELETE { GRAPH <urn:d> { ?s ?p ?o } } WHERE { VALUES ?hash { UNDEF } VALUES ?s { <urn:old> } '
+              'GRAPH <urn:d> { ?s ?p ?o } }')
+    rewritten = single_values_to_bind(update)
+    assert "UNDEF" not in rewritten and "BIND(<urn:old> AS ?s)" in rewritten
+    assert quads_after(rewritten) == quads_after(update) == set()

@@ -33,11 +33,11 @@ from rdflib.term import Node
 from SPARQLWrapper import CSV, JSON, POST, TURTLE, URLENCODED, SPARQLWrapper
 from SPARQLWrapper.SPARQLExceptions import SPARQLWrapperException
 
-from ..errors import BadRequest, QueryTimeout, StoreUnavailable
+from ..errors import BadRequest, NotAcceptable, QueryTimeout, StoreUnavailable
 from .base import GraphStore, Row
 from .embedded import rdf_format, serialize_result
-from .results import parse_csv
-from .rewrite import LEXICAL_SUFFIX, single_values_to_bind, split_big_inserts, with_lexical_columns
+from .results import RESULT_MEDIA_TYPES, parse_csv, serialize_boolean
+from .rewrite import LEXICAL_SUFFIX, query_form, single_values_to_bind, split_big_inserts, with_lexical_columns
 
 log = logging.getLogger(__name__)
 XSD = "http://www.w3.org/2001/XMLSchema#"
@@ -280,8 +280,7 @@ class RemoteStore(GraphStore):
         remaining = self.timeout if deadline is None else max(0.5, deadline - time.monotonic())
         request = urllib.request.Request(  # noqa: S310 - the configured store URL
             self.query_url, data=urllib.parse.urlencode(fields).encode(), method="POST",
-            headers={"Content-Type": "application/x-www-form-urlencoded",
-                     "Accept": "application/sparql-results+json, application/n-triples;q=0.9"})
+            headers={"Content-Type": "application/x-www-form-urlencoded", "Accept": _accept_for(query)})
         if self._user:
             token = base64.b64encode(f"{self._user}:{self._password or ''}".encode()).decode()
             request.add_header("Authorization", f"Basic {token}")
@@ -297,6 +296,12 @@ class RemoteStore(GraphStore):
             raise self._fail(exc, "query") from exc
         if media in ("application/sparql-results+json", "application/json"):
             result = ox.parse_query_results(body, format=ox.QueryResultsFormat.JSON)
+            if isinstance(result, ox.QuerySolutions) and query_form(query) == "ASK":
+                # Virtuoso answers ASK as one row of ?__ask_retval 1/0
+                answer = any(row[0] is not None and row[0].value in ("1", "true") for row in result)
+                if results_format is None:
+                    raise NotAcceptable("An ASK result can be sent as " + ", ".join(RESULT_MEDIA_TYPES))
+                return results_format, serialize_boolean(answer, results_format)
         else:
             result = ox.parse(body, format=ox.RdfFormat.from_media_type(media) or ox.RdfFormat.N_TRIPLES)
         return serialize_result(result, results_format, graph_format, max_rows, deadline)
@@ -381,6 +386,13 @@ class RemoteStore(GraphStore):
     def ping(self) -> None:
         if not self.ask("ASK {}"):
             raise StoreUnavailable("The triple store answered ASK {} with false", headers={"Retry-After": RETRY_AFTER})
+
+
+def _accept_for(query: str) -> str:
+    """One media type per query form: offered both, Virtuoso writes CONSTRUCT results as JSON rows
+    and fails (SR606)."""
+    graph = query_form(query) in ("CONSTRUCT", "DESCRIBE")
+    return "application/n-triples" if graph else "application/sparql-results+json"
 
 
 class _Deadlock(Exception):

@@ -201,10 +201,11 @@ def split_big_inserts(update: str) -> str:
 
 
 def single_values_to_bind(update: str) -> str:
-    """`VALUES ?x { term }` at the start of a group → `BIND(term AS ?x)`.
+    """`VALUES ?x { term }` at the start of a group → `BIND(term AS ?x)`, `VALUES ?x { UNDEF }` → nothing.
 
     Virtuoso 7 fails ("string_output_string needs a string output") when an INSERT template's
-    GRAPH name comes from VALUES; from BIND it works. At the start of a group the two mean the same.
+    GRAPH name or predicate comes from VALUES; from BIND it works. At the start of a group the two
+    mean the same. One row of several variables, `VALUES (?x ?y) { (a b) }`, becomes two BINDs.
     """
     if "VALUES" not in update.upper():
         return update
@@ -216,11 +217,18 @@ def single_values_to_bind(update: str) -> str:
     while i < len(toks):
         kind, text = toks[i]
         if (at_group_start and text.upper() == "VALUES" and i + 4 < len(toks) and toks[i + 1][0] == "var"
-                and toks[i + 2] == ("punct", "{") and toks[i + 3][0] in ("iri", "literal")
+                and toks[i + 2] == ("punct", "{") and (toks[i + 3][0] in ("iri", "literal") or toks[i + 3][1] == "UNDEF")
                 and toks[i + 4] == ("punct", "}")):
-            out.append(f"BIND({toks[i + 3][1]} AS {toks[i + 1][1]})")
+            if toks[i + 3][1] != "UNDEF":  # one row binding nothing joins as nothing at all
+                out.append(f"BIND({toks[i + 3][1]} AS {toks[i + 1][1]})")
             changed = True
             i += 5
+            continue
+        row = _single_row(toks, i) if at_group_start and text.upper() == "VALUES" else None
+        if row is not None:
+            binds, i = row
+            out.extend(binds)
+            changed = True
             continue
         out.append(text)
         if kind == "punct" and text == "{":
@@ -238,6 +246,28 @@ def single_values_to_bind(update: str) -> str:
             at_group_start = False
         i += 1
     return " ".join(out) if changed else update
+
+
+def _single_row(toks: list[tuple[str, str]], i: int) -> tuple[list[str], int] | None:
+    """`VALUES (?a ?b) { (t u) }` at toks[i] as BINDs (UNDEF binds nothing) and the index after it."""
+    if i + 1 >= len(toks) or toks[i + 1] != ("punct", "("):
+        return None
+    j = i + 2
+    names = []
+    while j < len(toks) and toks[j][0] == "var":
+        names.append(toks[j][1])
+        j += 1
+    if not names or toks[j:j + 3] != [("punct", ")"), ("punct", "{"), ("punct", "(")]:
+        return None
+    j += 3
+    values = toks[j:j + len(names)]
+    if any(kind not in ("iri", "literal") and text != "UNDEF" for kind, text in values):
+        return None
+    j += len(names)
+    if toks[j:j + 2] != [("punct", ")"), ("punct", "}")]:
+        return None
+    binds = [f"BIND({value} AS {name})" for name, (_, value) in zip(names, values) if value != "UNDEF"]
+    return binds, j + 2
 
 
 LEXICAL_SUFFIX = "__lexical"
@@ -275,3 +305,18 @@ def with_lexical_columns(query: str) -> tuple[str, list[str]]:
     head = " ".join(t[1] for t in toks[:i])
     tail = " ".join(t[1] for t in toks[i:])
     return f"{head} {extra} {tail}", names
+
+
+def query_form(query: str) -> str:
+    """SELECT, ASK, CONSTRUCT or DESCRIBE: the first keyword after the prologue (BASE, PREFIX)."""
+    toks = tokens(query)
+    i = 0
+    while i < len(toks):
+        word = toks[i][1].upper()
+        if word == "BASE":
+            i += 2
+        elif word == "PREFIX":
+            i += 3
+        else:
+            return word if word in ("SELECT", "ASK", "CONSTRUCT", "DESCRIBE") else "SELECT"
+    return "SELECT"
