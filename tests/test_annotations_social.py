@@ -94,6 +94,14 @@ def test_comment_threads_replies_and_official_answers(writable_client):
     assert post(c, anna, "commenting", target=first, body=text("x")).status_code == 422
 
 
+def test_a_tag_does_not_count_as_the_same_text_as_a_comment(writable_client):
+    c = writable_client
+    anna = create_user(c, "anna")
+    assert post(c, anna, "tagging", body=text("Kerkje")).status_code == 201
+    assert post(c, anna, "commenting", body=text("Mooi kerkje")).status_code == 201
+    assert post(c, anna, "commenting", body=text("Mooi kerkje")).status_code == 409
+
+
 def test_speaking_for_an_institution_needs_membership(writable_client):
     c = writable_client
     anna = create_user(c, "anna")
