@@ -14,13 +14,13 @@ from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS, FOAF, OWL, RDF, RDFS, SKOS
 from rdflib.term import Node
 
-from .annotations import social_context
 from .errors import BadRequest, NotFound
 from .geo import bearing_deg, valid_coordinates
 from .lang import pick, text
 from .linking import clusters
 from .queries import query
 from .settings import Settings
+from .social import SocialCache, social_context
 from .spatial import Hits, PlaceIndex
 from .store import GraphStore
 from .terms import is_iri
@@ -196,9 +196,10 @@ def require_place(store: GraphStore, iri: str) -> URIRef:
 
 
 def context(store: GraphStore, index: PlaceIndex, iri: str, prefs: list[str], nearest: int = 5, *,
-            settings: Settings | None = None, comments_offset: int = 0, comments_limit: int = 10) -> dict[str, Any]:
+            settings: Settings | None = None, comments_offset: int = 0, comments_limit: int = 10,
+            social_cache: SocialCache | None = None) -> dict[str, Any]:
     """Everything that says why one place matters, in the reader's language; with `settings`, also
-    what people said about it (annotations)."""
+    what people said about it (annotations), through `social_cache` when given."""
     require_place(store, iri)
     records = clusters(store).get(iri, [iri])
     iri = records[0]  # an alias record opens its place of meaning, under the canonical IRI
@@ -249,7 +250,7 @@ def context(store: GraphStore, index: PlaceIndex, iri: str, prefs: list[str], ne
         "context": summary["context"],
         "records": summary["records"],
         "social": social_context(store, settings, iri, prefs, comments_offset=comments_offset,
-                                 comments_limit=comments_limit) if settings is not None else None,
+                                 comments_limit=comments_limit, cache=social_cache) if settings is not None else None,
     }
 
 
