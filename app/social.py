@@ -28,6 +28,8 @@ from .queries import query
 from .settings import Settings
 from .store import GraphStore
 
+COUNTED = {"tags": "tagging", "comments": "commenting", "stories": "describing", "sources": "linking",
+           "bookmarks": "bookmarking"}
 NONE = URIRef("urn:pvb:none")  # fills an empty VALUES list, which would otherwise mean "anything"
 
 
@@ -50,6 +52,7 @@ class Skeleton:
     stories: list[dict[str, Any]]
     links: list[dict[str, Any]]
     bookmarks: int
+    counts: dict[str, int]  # annotations per kind, as the place summary counts them
     agents: frozenset[str]
     targets: frozenset[str]
 
@@ -122,7 +125,9 @@ def skeleton(store: GraphStore, settings: Settings, place: str, *, comments_offs
                                                             if "speaksFor" in d}
     return Skeleton(tags=tags, comments_total=len(comments), threads=[thread(i) for i in page if i in docs],
                     stories=[_item(docs[i]) for i in stories if i in docs], links=link_items,
-                    bookmarks=len(by_motivation["bookmarking"]), agents=frozenset(a for a in agents if a),
+                    bookmarks=len(by_motivation["bookmarking"]),
+                    counts={kind: len(by_motivation[m]) for kind, m in COUNTED.items()},
+                    agents=frozenset(a for a in agents if a),
                     targets=frozenset(i["target"]["id"] for i in link_items if i["target"]["id"]))
 
 
@@ -168,11 +173,10 @@ def _split(items: list[dict]) -> dict[str, list[dict]]:
             "visitors": [i for i in items if not i["official"]]}
 
 
-def social_context(store: GraphStore, settings: Settings, place: str, prefs: list[str], *,
-                   comments_offset: int = 0, comments_limit: int = 10, lists_limit: int = 20,
-                   cache: SocialCache | None = None) -> dict[str, Any]:
-    """What people said about a place; with `cache`, the annotation part is reused while the place's
-    social version in the store is unchanged."""
+def current_skeleton(store: GraphStore, settings: Settings, place: str, *, cache: SocialCache | None = None,
+                     comments_offset: int = 0, comments_limit: int = 10, lists_limit: int = 20) -> Skeleton:
+    """The annotation part of a place's social context; with `cache`, reused while the place's social
+    version in the store is unchanged."""
     key = (place, comments_offset, comments_limit, lists_limit)
     current = version(store, place) if cache is not None else None
     found = cache.get(key, current) if cache is not None and current is not None else None
@@ -181,6 +185,21 @@ def social_context(store: GraphStore, settings: Settings, place: str, prefs: lis
                          lists_limit=lists_limit)
         if cache is not None and current is not None:
             cache.put(key, current, found)
+    return found
+
+
+def social_context(store: GraphStore, settings: Settings, place: str, prefs: list[str], *,
+                   comments_offset: int = 0, comments_limit: int = 10, lists_limit: int = 20,
+                   cache: SocialCache | None = None) -> dict[str, Any]:
+    """What people said about a place, in the reader's language."""
+    found = current_skeleton(store, settings, place, cache=cache, comments_offset=comments_offset,
+                             comments_limit=comments_limit, lists_limit=lists_limit)
+    return render_social(store, found, prefs, comments_offset=comments_offset, comments_limit=comments_limit)
+
+
+def render_social(store: GraphStore, found: Skeleton, prefs: list[str], *, comments_offset: int,
+                  comments_limit: int) -> dict[str, Any]:
+    """A skeleton with fresh names and labels, as the place context shows it."""
     fresh = lookups(store, found.agents, found.targets, {t for t, _, _ in found.tags}, prefs)
     links = []
     for cached in found.links:

@@ -123,9 +123,10 @@ def test_place_context_follows_every_change_to_a_thread(writable_client):
     total, item = thread()
     assert item["reply_count"] == 1 and item["replies"][0]["replies"] == []
     post(c, carl, "bookmarking")
-    assert context(c)["social"]["bookmarks"] == 1
+    assert context(c)["social"]["bookmarks"] == 1 and context(c)["context"]["bookmarks"] == 1
+    assert context(c)["context"]["comments"] == 1
     assert c.delete(path(first), headers=anna).status_code == 204
-    assert thread() == (0, None)
+    assert thread() == (0, None) and context(c)["context"]["comments"] == 0
 
 
 def test_a_tag_does_not_count_as_the_same_text_as_a_comment(writable_client):
