@@ -15,6 +15,7 @@ import re
 import unicodedata
 import uuid
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
@@ -37,7 +38,7 @@ from .errors import (
     UnsupportedMediaType,
 )
 from .lang import pick, text
-from .queries import query
+from .queries import combine, query
 from .settings import Settings
 from .store import GraphStore
 from .terms import is_iri
@@ -408,6 +409,24 @@ def _quads(settings: Settings, iri: str, draft: Draft, user: User, created: Lite
     return rows
 
 
+def thread_places(store: GraphStore, annotations: Iterable[str]) -> set[str]:
+    """The places annotations are about (a reply: the target of its thread's root)."""
+    iris = sorted(set(annotations))
+    if not iris:
+        return set()
+    return {row[0] for row in store.select_values(query("annotation_thread_places").bind(
+        annotation=[URIRef(i) for i in iris])) if row[0]}
+
+
+def with_touch(update: str, places: Iterable[str]) -> str:
+    """`update` plus a new social version for `places`, as one request (one transaction)."""
+    chosen = sorted(set(places))
+    if not chosen:
+        return update
+    return combine([update, query("social_touch").bind(place=[URIRef(p) for p in chosen],
+                                                       version=Literal(uuid.uuid4().hex))])
+
+
 def _moderation_rows(settings: Settings, iri: str, action: str, by: str, reason: str | None) -> list[tuple]:
     node = URIRef(f"urn:pvb:moderation:{uuid.uuid4().hex}")
     rows = [(node, RDF.type, URIRef(OA + "Annotation")), (node, URIRef(OA + "motivatedBy"), URIRef(OA + "moderating")),
@@ -447,9 +466,10 @@ def create(store: GraphStore, settings: Settings, user: User, raw: bytes, addres
         private += _moderation_rows(settings, iri, "hold", generator_iri(settings),
                                     f"held for review: {spam}" if spam else "first posts of new accounts are reviewed")
     rows += [(URIRef(MODERATION), *q) for q in private]
-    store.update(query("annotation_write").bind(
+    places = thread_places(store, [draft.target]) if draft.motivation == "replying" else {draft.target}
+    store.update(with_touch(query("annotation_write").bind(
         annotation=URIRef(iri), rows={("g", "s", "p", "o"): rows, ("tag", "tagLabel", "scheme"): [
-            (URIRef(t), Literal(label), URIRef(tag_scheme(settings))) for t, label in tags]}))
+            (URIRef(t), Literal(label), URIRef(tag_scheme(settings))) for t, label in tags]}), places))
     return Written(iri, revision, read(store, settings, iri, graph=str(graph)), held=held)
 
 
@@ -488,10 +508,12 @@ def replace(store: GraphStore, settings: Settings, user: User, iri: str, raw: by
     rows = [(URIRef(found.graph), *q) for q in _quads(settings, iri, draft, user,
                                                       Literal(old["created"], datatype=_XSD_DT), _dt(now()), revision)]
     rows += [(URIRef(MODERATION), *q) for q in submission_rows(settings, user, address, iri, "update")]
-    store.update(query("annotation_write").bind(
+    places = thread_places(store, [iri, draft.target] if draft.motivation == "replying" else [iri]) | (
+        set() if draft.motivation == "replying" else {draft.target})
+    store.update(with_touch(query("annotation_write").bind(
         annotation=URIRef(iri), revision=Literal(found.revision), graph=URIRef(found.graph),
         rows={("g", "s", "p", "o"): rows, ("tag", "tagLabel", "scheme"): [
-            (URIRef(t), Literal(label), URIRef(tag_scheme(settings))) for t, label in tags]}))
+            (URIRef(t), Literal(label), URIRef(tag_scheme(settings))) for t, label in tags]}), places))
     after = locate(store, iri)
     if after is None or after.revision != revision:
         raise PreconditionFailed("The annotation changed while you edited it: GET it again, then retry")
@@ -502,8 +524,9 @@ def delete(store: GraphStore, user: User, iri: str, if_match: str | None) -> Non
     found = _mine(locate(store, iri), user, iri, "delete")
     if if_match is not None:
         _if_match(if_match, found.revision)
-    store.update(query("annotation_delete").bind(annotation=URIRef(iri), revision=Literal(found.revision),
-                                                 graph=URIRef(found.graph)))
+    store.update(with_touch(query("annotation_delete").bind(
+        annotation=URIRef(iri), revision=Literal(found.revision), graph=URIRef(found.graph)),
+        thread_places(store, [iri])))
     if locate(store, iri) is not None:
         raise PreconditionFailed("The annotation changed while you deleted it: GET it again, then retry")
 
@@ -654,76 +677,6 @@ def _item(doc: dict) -> dict[str, Any]:
         "date": body.get("date") if isinstance(body, dict) else None,
         "language": body.get("language") if isinstance(body, dict) else None,
         "body": body if isinstance(body, str) else None,
-    }
-
-
-def social_context(store: GraphStore, settings: Settings, place: str, prefs: list[str], *,
-                   comments_offset: int = 0, comments_limit: int = 10, lists_limit: int = 20) -> dict[str, Any]:
-    """What people said about a place: tags, comment threads (newest first, paged), stories,
-    links and bookmarks, with institutional contributions kept apart from visitors'."""
-    by_motivation: dict[str, list[tuple[str, str]]] = defaultdict(list)
-    for annotation, motivation, created in store.select_values(
-            query("place_annotation_index").bind(place=URIRef(place))):
-        by_motivation[(motivation or "").removeprefix(OA)].append((annotation or "", created or ""))
-    for rows in by_motivation.values():
-        rows.sort(key=lambda r: (r[1], r[0]), reverse=True)
-    comments = by_motivation["commenting"]
-    page = [r[0] for r in comments[comments_offset:comments_offset + comments_limit]]
-    stories = [r[0] for r in by_motivation["describing"][:lists_limit]]
-    links = [r[0] for r in by_motivation["linking"][:lists_limit]]
-    children: dict[str, list[tuple[str, str]]] = defaultdict(list)
-    descendants: dict[str, set[str]] = defaultdict(set)
-    if page:
-        for root, reply, parent, created in store.select_values(
-                query("annotation_replies").bind(root=[URIRef(i) for i in page])):
-            descendants[root or ""].add(reply or "")
-            if (reply, created) not in children[parent or ""]:
-                children[parent or ""].append((reply or "", created or ""))
-    replies = {r for rs in descendants.values() for r in rs}
-    docs = read_many(store, settings, page + stories + links + sorted(replies))
-    link_targets = {d["body"] for i in links if isinstance((d := docs.get(i, {})).get("body"), str)}
-    from .places import _labels  # the place module owns label picking
-
-    labels = _labels(store, link_targets, prefs)
-    places = {str(r["place"]) for r in store.select(query("places_existing").bind(
-        place=[URIRef(t) for t in sorted(link_targets)]))} if link_targets else set()
-
-    def thread(iri: str, depth: int = 0) -> dict[str, Any]:
-        kids = sorted(children.get(iri, []), key=lambda c: (c[1], c[0]))
-        item = _item(docs[iri])
-        item["reply_count"] = len(descendants[iri]) if depth == 0 else len(kids)
-        item["replies"] = [thread(k, depth + 1) for k, _ in kids if k in docs and depth < 50]
-        return item
-
-    def split(items: list[dict]) -> dict[str, list[dict]]:
-        return {"institutional": [i for i in items if i["official"]],
-                "visitors": [i for i in items if not i["official"]]}
-
-    link_items = []
-    for iri in links:
-        if iri not in docs:
-            continue
-        item = _item(docs[iri])
-        target = item.pop("body")
-        item["target"] = {"id": target, "label": labels.get(target) if target in labels and labels[target] != target
-                          else None, "kind": "place" if target in places else "source"}
-        item["linked_by"] = item["creator"]
-        link_items.append(item)
-    tags: dict[str, list[dict]] = {"institutional": [], "social": []}
-    for row in store.select(query("place_tags").bind(place=URIRef(place))):
-        official = str(row.get("official")) == "true"
-        tags["institutional" if official else "social"].append(
-            {"id": str(row["tag"]), "label": str(row["tagLabel"]) if "tagLabel" in row else None,
-             "count": int(row["n"])})  # type: ignore[call-overload]
-    for group in tags.values():
-        group.sort(key=lambda t: (-t["count"], t["label"] or t["id"]))
-    return {
-        "tags": tags,
-        "comments": {"total": len(comments), "offset": comments_offset, "limit": comments_limit,
-                     "items": [thread(i) for i in page if i in docs]},
-        "stories": split([_item(docs[i]) for i in stories if i in docs]),
-        "links": split(link_items),
-        "bookmarks": len(by_motivation["bookmarking"]),
     }
 
 

@@ -33,6 +33,7 @@ from .observability import Metrics, RequestContext, configure_logging
 from .search import NameIndex
 from .security import BodyLimit, SecurityHeaders
 from .settings import Settings
+from .social import SocialCache
 from .sparql import SparqlEndpoint
 from .spatial import PlaceIndex
 from .store import open_store
@@ -73,6 +74,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.settings = settings
     app.state.sparql = SparqlEndpoint.from_settings(settings)
     app.state.metrics = metrics
+    app.state.social_cache = SocialCache()  # per worker; checked against the store on every request
     errors.install(app)
     app.include_router(places.router)
     app.include_router(auth.router)

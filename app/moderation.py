@@ -29,6 +29,8 @@ from .annotations import (
     read_many,
     root_place,
     submission_rows,
+    thread_places,
+    with_touch,
 )
 from .errors import Conflict, Forbidden, NotFound, Unprocessable
 from .queries import query
@@ -58,8 +60,9 @@ def may_hide(store: GraphStore, user: User, found: Located) -> bool:
 
 
 def _move(store: GraphStore, found: Located, to: str, rows: list[tuple]) -> None:
-    store.update(query("annotation_move").bind(
-        annotation=URIRef(found.iri), **{"from": URIRef(found.graph)}, to=URIRef(to), rows={("s", "p", "o"): rows}))
+    store.update(with_touch(query("annotation_move").bind(
+        annotation=URIRef(found.iri), **{"from": URIRef(found.graph)}, to=URIRef(to), rows={("s", "p", "o"): rows}),
+        thread_places(store, [found.iri])))
 
 
 def hide(store: GraphStore, settings: Settings, user: User | None, iri: str, reason: str | None) -> None:

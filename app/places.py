@@ -14,13 +14,13 @@ from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS, FOAF, OWL, RDF, RDFS, SKOS
 from rdflib.term import Node
 
-from .annotations import social_context
 from .errors import BadRequest, NotFound
 from .geo import bearing_deg, valid_coordinates
 from .lang import pick, text
 from .linking import clusters
 from .queries import query
 from .settings import Settings
+from .social import SocialCache, current_skeleton, render_social
 from .spatial import Hits, PlaceIndex
 from .store import GraphStore
 from .terms import is_iri
@@ -129,8 +129,10 @@ def _nearby_item(hits: Hits, i: int, request: NearbyRequest, summaries: dict[str
     }
 
 
-def summarize(store: GraphStore, iris: list[str], prefs: list[str]) -> dict[str, dict[str, Any]]:
-    """Label, types, identifiers, description and why-it-matters counts for a page of places."""
+def summarize(store: GraphStore, iris: list[str], prefs: list[str],
+              annotation_counts: dict[str, dict[str, int]] | None = None) -> dict[str, dict[str, Any]]:
+    """Label, types, identifiers, description and why-it-matters counts for a page of places;
+    `annotation_counts` are the annotation counts of some of them, already known."""
     if not iris:
         return {}
     terms = [URIRef(i) for i in iris]
@@ -143,8 +145,14 @@ def summarize(store: GraphStore, iris: list[str], prefs: list[str]) -> dict[str,
         else:
             values[place][key].append(row["value"])
     counts: dict[str, dict[str, int]] = {i: dict.fromkeys(COUNT_KINDS, 0) for i in iris}
-    for row in store.select(query("place_context_counts").bind(place=terms)):
-        counts[str(row["place"])][str(row["kind"])] += int(row["n"])  # type: ignore[call-overload]
+    known = annotation_counts or {}
+    unknown = [t for t in terms if str(t) not in known]
+    for name, bound in (("place_context_counts", terms), ("place_annotation_counts", unknown)):
+        for row in store.select(query(name).bind(place=bound)) if bound else []:
+            counts[str(row["place"])][str(row["kind"])] += int(row["n"])  # type: ignore[call-overload]
+    for iri, found in known.items():
+        for kind, n in found.items():
+            counts[iri][kind] += n
     titles: dict[str, dict[str, list[Node]]] = {i: defaultdict(list) for i in iris}
     for row in store.select(query("place_story_titles").bind(place=terms)):
         titles[str(row["place"])][str(row["story"])].append(row["title"])
@@ -163,10 +171,11 @@ def summarize(store: GraphStore, iris: list[str], prefs: list[str]) -> dict[str,
     return result
 
 
-def merged_summaries(store: GraphStore, members: dict[str, list[str]], prefs: list[str]) -> dict[str, dict]:
+def merged_summaries(store: GraphStore, members: dict[str, list[str]], prefs: list[str],
+                     annotation_counts: dict[str, dict[str, int]] | None = None) -> dict[str, dict]:
     """Summaries of places, each merged over all records of its place of meaning (canonical first)."""
     everything = sorted({m for ms in members.values() for m in ms})
-    found = summarize(store, everything, prefs)
+    found = summarize(store, everything, prefs, annotation_counts)
     out = {}
     for iri, records in members.items():
         parts = [found[m] for m in records]
@@ -196,9 +205,10 @@ def require_place(store: GraphStore, iri: str) -> URIRef:
 
 
 def context(store: GraphStore, index: PlaceIndex, iri: str, prefs: list[str], nearest: int = 5, *,
-            settings: Settings | None = None, comments_offset: int = 0, comments_limit: int = 10) -> dict[str, Any]:
+            settings: Settings | None = None, comments_offset: int = 0, comments_limit: int = 10,
+            social_cache: SocialCache | None = None) -> dict[str, Any]:
     """Everything that says why one place matters, in the reader's language; with `settings`, also
-    what people said about it (annotations)."""
+    what people said about it (annotations), through `social_cache` when given."""
     require_place(store, iri)
     records = clusters(store).get(iri, [iri])
     iri = records[0]  # an alias record opens its place of meaning, under the canonical IRI
@@ -213,7 +223,9 @@ def context(store: GraphStore, index: PlaceIndex, iri: str, prefs: list[str], ne
     parts = _parts(store, place)
     lat, lon = float(props[GEO + "lat"][0]), float(props[GEO + "long"][0])  # type: ignore[arg-type]
     linked = _linked_resources(store, members, prefs)
-    summary = merged_summaries(store, {iri: records}, prefs)[iri]
+    said = current_skeleton(store, settings, iri, cache=social_cache, comments_offset=comments_offset,
+                            comments_limit=comments_limit) if settings is not None else None
+    summary = merged_summaries(store, {iri: records}, prefs, {iri: said.counts} if said is not None else None)[iri]
     also_known_as: set[str] = set()
     if len(records) > 1:  # labels and links of every record: the other sources' words count too
         for row in store.select(query("place_properties").bind(place=members[1:])):
@@ -248,8 +260,8 @@ def context(store: GraphStore, index: PlaceIndex, iri: str, prefs: list[str], ne
         "tourist_info": _tourist_info(props, parts, prefs),
         "context": summary["context"],
         "records": summary["records"],
-        "social": social_context(store, settings, iri, prefs, comments_offset=comments_offset,
-                                 comments_limit=comments_limit) if settings is not None else None,
+        "social": render_social(store, said, prefs, comments_offset=comments_offset,
+                                comments_limit=comments_limit) if said is not None else None,
     }
 
 

@@ -94,6 +94,49 @@ def test_comment_threads_replies_and_official_answers(writable_client):
     assert post(c, anna, "commenting", target=first, body=text("x")).status_code == 422
 
 
+def test_place_context_follows_every_change_to_a_thread(writable_client):
+    """Place context is cached per worker by the place's social version: every edit, delete, hide
+    and restore of a reply, at any depth, must show in the very next read."""
+    c = writable_client
+    anna, bert, carl = create_user(c, "anna"), create_user(c, "bert"), create_user(c, "carl")
+    moderator = create_user(c, "mod", role="moderator")
+    first = post(c, anna, "commenting", body=text("Wie bouwde dit?")).json()["id"]
+    reply = post(c, bert, "replying", target=first, body=text("Een aannemer uit Buitenpost"))
+    nested = post(c, carl, "replying", target=reply.json()["id"], body=text("Mijn overgrootvader!")).json()["id"]
+
+    def thread():
+        threads = context(c)["social"]["comments"]
+        return threads["total"], threads["items"][0] if threads["items"] else None
+
+    total, item = thread()
+    assert total == 1 and item["reply_count"] == 2 and item["replies"][0]["replies"][0]["id"] == nested
+    assert thread() == (total, item)  # read twice: the same
+    edited = {**reply.json(), "body": text("Een aannemer uit Kollum")}
+    assert c.put(path(reply.json()["id"]), content=json.dumps(edited), headers={
+        **bert, "Content-Type": PROFILE, "If-Match": reply.headers["etag"]}).status_code == 200
+    assert thread()[1]["replies"][0]["text"] == "Een aannemer uit Kollum"
+    assert c.post(path(reply.json()["id"]) + "/hide", json={"reason": "test"}, headers=moderator).status_code == 204
+    assert thread()[1]["reply_count"] == 0  # the hidden reply takes its own replies out of view
+    assert c.post(path(reply.json()["id"]) + "/restore", headers=moderator).status_code == 204
+    assert thread()[1]["reply_count"] == 2
+    assert c.delete(path(nested), headers=carl).status_code == 204
+    total, item = thread()
+    assert item["reply_count"] == 1 and item["replies"][0]["replies"] == []
+    post(c, carl, "bookmarking")
+    assert context(c)["social"]["bookmarks"] == 1 and context(c)["context"]["bookmarks"] == 1
+    assert context(c)["context"]["comments"] == 1
+    assert c.delete(path(first), headers=anna).status_code == 204
+    assert thread() == (0, None) and context(c)["context"]["comments"] == 0
+
+
+def test_a_tag_does_not_count_as_the_same_text_as_a_comment(writable_client):
+    c = writable_client
+    anna = create_user(c, "anna")
+    assert post(c, anna, "tagging", body=text("Kerkje")).status_code == 201
+    assert post(c, anna, "commenting", body=text("Mooi kerkje")).status_code == 201
+    assert post(c, anna, "commenting", body=text("Mooi kerkje")).status_code == 409
+
+
 def test_speaking_for_an_institution_needs_membership(writable_client):
     c = writable_client
     anna = create_user(c, "anna")

@@ -58,4 +58,4 @@ def get_place(key: str, request: Request, store: StoreDep, index: IndexDep, sett
         body = place_graph(store, iri).serialize(format="json-ld", auto_compact=True)
         return Response(body, media_type=JSON_LD)
     return context(store, index, iri, languages, settings=settings, comments_offset=comments_offset,
-                   comments_limit=comments_limit)
+                   comments_limit=comments_limit, social_cache=request.app.state.social_cache)
