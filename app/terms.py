@@ -48,6 +48,6 @@ def sparql_term(term: Node | str | int | float | bool) -> str:
         if term.datatype:
             return f"{text}^^<{iri(str(term.datatype))}>"
         return text
-    if isinstance(term, str):
-        return sparql_term(Literal(term))
+    if isinstance(term, str):  # a plain string literal, without building an rdflib Literal
+        return '"' + "".join(_ECHAR.get(ch, ch) for ch in term) + '"'
     raise TypeError(f"Cannot bind {type(term).__name__} into SPARQL")
