@@ -28,11 +28,11 @@ from .accounts import User, institutions
 from .derived import cell_rows, derived_graph
 from .errors import Conflict, Forbidden, NotFound, Unprocessable
 from .lang import pick, text
-from .linking import new_places, suggest, suggestions_update
+from .linking import FACT_PREDICATES, new_places, suggest, suggestions_update
 from .queries import combine, query
 from .spatial import PlaceIndex
 from .store import GraphStore
-from .terms import iri
+from .terms import iri, to_oxigraph
 from .uploads import parse
 from .validation import Report, validate_store
 
@@ -300,8 +300,18 @@ def save(store: GraphStore, index: PlaceIndex, base_iri: str, user: User, key: s
     return record, report
 
 
-def rollback(store: GraphStore, base_iri: str, user: User, key: str) -> dict[str, Any]:
-    """Restore the kept previous version; the replaced one is kept in turn (so rollback undoes itself)."""
+def _archived_facts(store: GraphStore, archive: str) -> ox.Store:
+    """What link suggestions look at in an archived version, as a private store like an upload's."""
+    data = ox.Store()
+    data.extend(ox.Quad(to_oxigraph(row["s"]), to_oxigraph(row["p"]), to_oxigraph(row["o"]))
+                for row in store.select(query("archive_facts").bind(
+                    archive=URIRef(archive), p=[URIRef(p) for p in FACT_PREDICATES])))
+    return data
+
+
+def rollback(store: GraphStore, index: PlaceIndex, base_iri: str, user: User, key: str) -> dict[str, Any]:
+    """Restore the kept previous version; the replaced one is kept in turn (so rollback undoes itself).
+    Its link suggestions are computed afresh: the other datasets may have changed since."""
     dataset = dataset_iri(base_iri, key)
     existing = _existing(store, dataset)
     if existing is None:
@@ -321,6 +331,7 @@ def rollback(store: GraphStore, base_iri: str, user: User, key: str) -> dict[str
                 continue
             points.append((place, la, lo))
         meta = Metadata(existing["title"] or key, existing["license"] or "", existing["description"])
+        suggestions = suggest(store, index, dataset, _archived_facts(store, previous["archive"]), points)
         parts = [
             _archive_update(dataset, key, existing["version"], existing["triples"], existing["format"]),
             query("dataset_restore").bind(dataset=URIRef(dataset), archive=URIRef(previous["archive"])),
@@ -328,6 +339,7 @@ def rollback(store: GraphStore, base_iri: str, user: User, key: str) -> dict[str
             _catalogue_update(dataset, key, meta, publisher or "", Literal(existing["issued"], datatype=XSD.dateTime)
                               if existing["issued"] else _now(), user, previous["triples"], previous["version"],
                               previous["format"] or existing["format"] or ""),
+            suggestions_update(dataset, suggestions),
         ]
         store.update(combine(parts))
     return get_record(store, dataset)

@@ -5,7 +5,8 @@ from __future__ import annotations
 import math
 import re
 
-from rdflib import Literal, URIRef
+import pyoxigraph as ox
+from rdflib import BNode, Literal, URIRef
 from rdflib.namespace import XSD
 from rdflib.term import Node
 
@@ -51,3 +52,17 @@ def sparql_term(term: Node | str | int | float | bool) -> str:
     if isinstance(term, str):  # a plain string literal, without building an rdflib Literal
         return '"' + "".join(_ECHAR.get(ch, ch) for ch in term) + '"'
     raise TypeError(f"Cannot bind {type(term).__name__} into SPARQL")
+
+
+def to_oxigraph(term: Node) -> ox.NamedNode | ox.BlankNode | ox.Literal:
+    """An rdflib term read from the store as a pyoxigraph term (for private in-memory stores)."""
+    if isinstance(term, URIRef):
+        return ox.NamedNode(str(term))
+    if isinstance(term, BNode):
+        return ox.BlankNode(str(term))
+    if isinstance(term, Literal):
+        if term.language:
+            return ox.Literal(str(term), language=term.language)
+        return ox.Literal(str(term), datatype=ox.NamedNode(str(term.datatype))) if term.datatype \
+            else ox.Literal(str(term))
+    raise TypeError(f"Not an RDF term: {type(term).__name__}")

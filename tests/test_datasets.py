@@ -315,6 +315,29 @@ def test_link_suggestions_find_the_same_monuments_and_no_neighbours(writable_cli
     assert {"identifier", "address", "name", "distance"} <= kinds
 
 
+def test_new_version_and_rollback_recompute_link_suggestions(writable_client, curator):
+    """Suggestions follow the live version: a new version without the matching records has none
+    open, and rolling back to the old version brings its suggestions back."""
+    c = writable_client
+    _museum(c, curator)
+
+    def open_pairs() -> set[tuple[str, str]]:
+        items = c.get("/datasets/museum/link-suggestions", params={"status": "open"}).json()["items"]
+        return {(s["from"], s["to"]) for s in items}
+
+    first = open_pairs()
+    assert first
+    lines = (DATA / "museum.csv").read_text().splitlines()
+    decoys = "\n".join([lines[0]] + [line for line in lines if line.startswith(("FM-21", "FM-22"))]) + "\n"
+    r = c.put("/datasets/museum", params={"mapping": (DATA / "museum-mapping.json").read_text()},
+              content=decoys.encode(), headers={**curator, "Content-Type": "text/csv"})
+    assert r.status_code == 200 and r.json()["version"] == 2, r.text
+    assert open_pairs() == set()
+    r = c.post("/datasets/museum/rollback", headers=curator)
+    assert r.status_code == 200 and r.json()["version"] == 1
+    assert open_pairs() == first
+
+
 def test_accepted_link_makes_one_place_of_meaning(writable_client, curator):
     c = writable_client
     _museum(c, curator)
