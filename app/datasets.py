@@ -212,8 +212,8 @@ def _catalogue_update(dataset: str, key: str, meta: Metadata, publisher: str, is
 def _archive_update(dataset: str, key: str, version: int, triples: int, media: str | None) -> str:
     archive = f"urn:pvb:private:archive:{key}:{version}"
     return query("dataset_archive").bind(
-        {("dataset", "archive", "version", "triples", "format"):
-         [(URIRef(dataset), URIRef(archive), Literal(version), Literal(triples), Literal(media) if media else None)]},
+        {("dataset", "version", "triples", "format"):
+         [(URIRef(dataset), Literal(version), Literal(triples), Literal(media) if media else None)]},
         dataset=URIRef(dataset), archive=URIRef(archive))
 
 
