@@ -185,11 +185,13 @@ def _now() -> Literal:
 
 def _write(store: GraphStore, update: str | None, data: ox.Store) -> None:
     """`update`, then every quad of the private upload store, as one transaction (see GraphStore.write).
-    The quads go through a temporary N-Quads file, so a big upload is never one big Python string."""
+    The quads go through a temporary N-Quads file, so a big upload is never one big Python string,
+    and the private store is emptied before the write: the two never take memory at the same time."""
     with tempfile.TemporaryDirectory(prefix="pvb-upload-") as tmp:
         path = Path(tmp) / "data.nq"
         with path.open("wb") as out:
             data.dump(out, ox.RdfFormat.N_QUADS)
+        data.clear()
         store.write(update, path)
 
 

@@ -72,7 +72,7 @@ def media_type(content_type: str | None, filename: str | None = None) -> str:
 
 @dataclass
 class Parsed:
-    """One upload in a private store (default graph), or the syntax report that stopped it."""
+    """One upload in a private store (in one graph), or the syntax report that stopped it."""
 
     data: ox.Store | None
     report: Report | None = None

@@ -111,11 +111,10 @@ def measure(phase: str, path: Path) -> tuple[float, float]:
     out: mp.Queue = ctx.Queue()
     process = ctx.Process(target=_child, args=(phase, str(path), out))
     process.start()
-    result = out.get()
-    process.join()
+    process.join()  # the result is a small tuple: the child's queue feeder never blocks on it
     if process.exitcode:
         raise SystemExit(f"{phase} failed ({process.exitcode})")
-    return result
+    return out.get(timeout=10)
 
 
 def main() -> None:
