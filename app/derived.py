@@ -35,6 +35,18 @@ def is_derived(graph: str) -> bool:
     return graph.startswith(DERIVED_PREFIX)
 
 
+def cell_rows(points: list[tuple[str, float, float]]) -> list[tuple[URIRef, str]]:
+    """(place, cell key) rows for `replace_derived_geo`, every precision, computed vectorised."""
+    lats = np.fromiter((p[1] for p in points), dtype=np.float64, count=len(points))
+    lons = np.fromiter((p[2] for p in points), dtype=np.float64, count=len(points))
+    full = geohash_many(lats, lons, max(CELL_PRECISIONS)).tolist()
+    rows = []
+    for (place, _, _), key in zip(points, full, strict=True):
+        term = URIRef(place)
+        rows += [(term, key[:p]) for p in CELL_PRECISIONS]
+    return rows
+
+
 def _cells(store: GraphStore, graph: str) -> tuple[list[str], list[np.ndarray]]:
     """The places of a graph and their cell keys, one array per precision in CELL_PRECISIONS."""
     points = read_points(store, graph)

@@ -39,6 +39,10 @@ _KEYS = {
     "https://w3id.org/pvb/ns#municipality": "locality",
 }
 RELATIONS = {"same": str(OWL.sameAs), "related": str(SKOS.closeMatch)}
+_ADDRESS = "https://schema.org/address"
+_ADDRESS_PARTS = (("https://schema.org/streetAddress", "address"), ("https://schema.org/addressLocality", "locality"))
+# Every predicate suggestions look at in an upload.
+FACT_PREDICATES = (*_KEYS, _ADDRESS, *(p for p, _ in _ADDRESS_PARTS), GEO + "lat", GEO + "long")
 
 
 def new_places(data: ox.Store) -> list[tuple[str, float, float]]:
@@ -62,11 +66,9 @@ def _upload_facts(data: ox.Store, places: set[str]) -> dict[str, dict[str, set[s
         for q in data.quads_for_pattern(None, ox.NamedNode(prop), None):
             if q.subject.value in places:
                 facts[q.subject.value][key].add(q.object.value)
-    address = ox.NamedNode("https://schema.org/address")
-    for q in data.quads_for_pattern(None, address, None):
+    for q in data.quads_for_pattern(None, ox.NamedNode(_ADDRESS), None):
         if q.subject.value in places:
-            for p, key in (("https://schema.org/streetAddress", "address"),
-                           ("https://schema.org/addressLocality", "locality")):
+            for p, key in _ADDRESS_PARTS:
                 for a in data.quads_for_pattern(q.object, ox.NamedNode(p), None):
                     facts[q.subject.value][key].add(a.object.value)
     return facts

@@ -5,7 +5,8 @@ from __future__ import annotations
 import math
 import re
 
-from rdflib import Literal, URIRef
+import pyoxigraph as ox
+from rdflib import BNode, Literal, URIRef
 from rdflib.namespace import XSD
 from rdflib.term import Node
 
@@ -14,6 +15,7 @@ from .errors import BadRequest
 _IRI = re.compile(r"^[A-Za-z][A-Za-z0-9+.\-]*:[^\s<>\"{}|\\^`\x00-\x20\x7f]*$")
 _LANG = re.compile(r"^[A-Za-z]{1,8}(-[A-Za-z0-9]{1,8})*$")
 _ECHAR = {"\\": "\\\\", '"': '\\"', "\n": "\\n", "\r": "\\r", "\t": "\\t", "\b": "\\b", "\f": "\\f"}
+_ESCAPES = str.maketrans(_ECHAR)
 
 
 def is_iri(value: str) -> bool:
@@ -38,9 +40,12 @@ def sparql_term(term: Node | str | int | float | bool) -> str:
             raise BadRequest("Numbers must be finite")
         return f'"{term!r}"^^<{XSD.double}>'
     if isinstance(term, URIRef):
-        return f"<{iri(str(term))}>"
+        value = str(term)
+        if len(value) > 4096 or not _IRI.match(value):  # what iri() checks, without a new URIRef
+            raise BadRequest(f"Not a valid absolute IRI: {value[:200]!r}")
+        return f"<{value}>"
     if isinstance(term, Literal):
-        text = '"' + "".join(_ECHAR.get(ch, ch) for ch in str(term)) + '"'
+        text = '"' + str(term).translate(_ESCAPES) + '"'
         if term.language:
             if not _LANG.match(term.language):
                 raise BadRequest(f"Not a valid language tag: {term.language!r}")
@@ -48,6 +53,20 @@ def sparql_term(term: Node | str | int | float | bool) -> str:
         if term.datatype:
             return f"{text}^^<{iri(str(term.datatype))}>"
         return text
-    if isinstance(term, str):
-        return sparql_term(Literal(term))
+    if isinstance(term, str):  # a plain string literal, without building an rdflib Literal
+        return '"' + term.translate(_ESCAPES) + '"'
     raise TypeError(f"Cannot bind {type(term).__name__} into SPARQL")
+
+
+def to_oxigraph(term: Node) -> ox.NamedNode | ox.BlankNode | ox.Literal:
+    """An rdflib term read from the store as a pyoxigraph term (for private in-memory stores)."""
+    if isinstance(term, URIRef):
+        return ox.NamedNode(str(term))
+    if isinstance(term, BNode):
+        return ox.BlankNode(str(term))
+    if isinstance(term, Literal):
+        if term.language:
+            return ox.Literal(str(term), language=term.language)
+        return ox.Literal(str(term), datatype=ox.NamedNode(str(term.datatype))) if term.datatype \
+            else ox.Literal(str(term))
+    raise TypeError(f"Not an RDF term: {type(term).__name__}")

@@ -72,24 +72,28 @@ def media_type(content_type: str | None, filename: str | None = None) -> str:
 
 @dataclass
 class Parsed:
-    """One upload in a private store (default graph), or the syntax report that stopped it."""
+    """One upload in a private store (in one graph), or the syntax report that stopped it."""
 
     data: ox.Store | None
     report: Report | None = None
     csv_rows: int = 0
 
 
-def parse(stream: IO[bytes], media: str, base_iri: str, mapping: dict[str, Any] | None = None) -> Parsed:
+def parse(stream: IO[bytes], media: str, base_iri: str, mapping: dict[str, Any] | None = None,
+          graph: str | None = None) -> Parsed:
+    """The upload in a private in-memory store, in `graph` (the default graph if None): the store
+    then holds exactly the quads a new dataset adds, ready for one bulk write."""
+    target = ox.NamedNode(graph) if graph else ox.DefaultGraph()
     if media == CSV:
-        return _parse_csv(stream, base_iri, mapping)
+        return _parse_csv(stream, base_iri, mapping, target)
     fmt = FORMATS[media]
     data = ox.Store()
     try:
         if fmt in (ox.RdfFormat.N_QUADS, ox.RdfFormat.TRIG):
-            data.extend(ox.Quad(q.subject, q.predicate, q.object)
+            data.extend(ox.Quad(q.subject, q.predicate, q.object, target)
                         for q in ox.parse(stream, fmt, base_iri=base_iri))
         else:
-            data.load(stream, fmt, base_iri=base_iri)
+            data.load(stream, fmt, base_iri=base_iri, to_graph=target)
     except SyntaxError as exc:
         line, column = _position(exc)
         return Parsed(None, syntax_report(f"Syntax error: {exc.msg or exc}", line, column))
@@ -166,7 +170,8 @@ def _number(value: str) -> str:
     return repr(number) if math.isfinite(number) else value
 
 
-def _parse_csv(stream: IO[bytes], base_iri: str, mapping: dict[str, Any] | None) -> Parsed:
+def _parse_csv(stream: IO[bytes], base_iri: str, mapping: dict[str, Any] | None,
+               graph: ox.NamedNode | ox.DefaultGraph) -> Parsed:
     data = ox.Store()
     rows = _rows(stream)
     _, header = next(rows)
@@ -182,7 +187,7 @@ def _parse_csv(stream: IO[bytes], base_iri: str, mapping: dict[str, Any] | None)
         return Parsed(None, syntax_report(f"Cannot read the CSV file: {exc}"))
     if not count:
         raise Unprocessable("The CSV file has no rows")
-    data.extend(quads)
+    data.extend(ox.Quad(q.subject, q.predicate, q.object, graph) for q in quads)
     return Parsed(data, csv_rows=count)
 
 

@@ -16,7 +16,7 @@ import re
 from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
-from functools import cache
+from functools import cache, cached_property
 from pathlib import Path
 from typing import Any
 
@@ -51,9 +51,10 @@ _IGNORED = {RDF.type, SH.message, SH.severity, SH.path, SH.targetClass, SH.targe
             SH.property, SH.name, SH.description, URIRef("http://www.w3.org/2000/01/rdf-schema#label"),
             URIRef("http://www.w3.org/2000/01/rdf-schema#comment")}
 Term = ox.NamedNode | ox.BlankNode | ox.Literal
+_PER_VALUE = {"Datatype", "NodeKind", "Pattern", "MinInclusive", "MaxInclusive", "Class", "Or", "Node"}
 
 
-@dataclass
+@dataclass(eq=False)
 class Shape:
     node: URIRef | BNode
     path: str | None = None
@@ -62,6 +63,18 @@ class Shape:
     targets: list[tuple[URIRef, str]] = field(default_factory=list)
     message: str | None = None
     severity: str = "Violation"
+
+    @cached_property
+    def needs_values(self) -> bool:
+        """True when a focus node without values on the path cannot violate this shape: only
+        sh:minCount (and nested property shapes) say anything about a missing value."""
+        return not self.properties and all(c != "MinCount" for c, _ in self.constraints)
+
+    @cached_property
+    def value_only(self) -> bool:
+        """A shape without a path whose constraints each look at one value (datatype, pattern, …):
+        checked per value, without building results (the members of `sh:or` lists)."""
+        return self.path is None and not self.properties and all(c in _PER_VALUE for c, _ in self.constraints)
 
 
 @dataclass(frozen=True)
@@ -189,22 +202,31 @@ def _term_str(term: Term) -> str:
     return "_:" + term.value if isinstance(term, ox.BlankNode) else term.value
 
 
+_FLOATS = (str(XSD.double), str(XSD.float))
+
+
 def _number(term: Term) -> float | Decimal | None:
-    if not isinstance(term, ox.Literal) or term.datatype.value not in _NUMERIC:
+    if not isinstance(term, ox.Literal):
+        return None
+    datatype = term.datatype.value
+    if datatype not in _NUMERIC:
         return None
     try:
-        return Decimal(term.value) if term.datatype.value not in (str(XSD.double), str(XSD.float)) \
-            else float(term.value)
+        return float(term.value) if datatype in _FLOATS else Decimal(term.value)
     except (InvalidOperation, ValueError):
         return None
+
+
+@cache
+def _shape_number(b: Literal) -> int | float | Decimal | None:
+    y = b.toPython()
+    return None if isinstance(y, bool) or not isinstance(y, int | float | Decimal) else y
 
 
 def _compare(a: Term, b: Any) -> int | None:
     """-1/0/1 comparing a data term with a shapes literal or term; None when incomparable."""
     x = _number(a)
-    y = b.toPython() if isinstance(b, Literal) else _number(b)
-    if isinstance(y, bool) or not isinstance(y, int | float | Decimal):
-        y = None
+    y = _shape_number(b) if isinstance(b, Literal) else _number(b)
     if x is None or y is None:
         if isinstance(a, ox.Literal) and isinstance(b, ox.Literal) and a.datatype == b.datatype \
                 and _number(a) is None:
@@ -263,8 +285,25 @@ class Validator:
     def validate(self) -> list[Result]:
         results: list[Result] = []
         for shape in self.shapes:
-            for focus in self.focus_nodes(shape):
-                results += self.check(shape, focus)
+            results += self._check_all(shape, self.focus_nodes(shape))
+        return results
+
+    def _check_all(self, shape: Shape, nodes: list[Term]) -> list[Result]:
+        """`check` for many focus nodes, one shape at a time: a focus node without values on an
+        optional path is skipped with a dict lookup (most places fill few of the optional paths)."""
+        results: list[Result] = []
+        if shape.path is None:
+            if shape.constraints:
+                for focus in nodes:
+                    results += self._constraints(shape, focus, None, [focus], False)
+        else:
+            found = self.values(shape.path)
+            if shape.needs_values:
+                nodes = [n for n in nodes if n in found]
+            for focus in nodes:
+                results += self._constraints(shape, focus, shape.path, found.get(focus, []), False)
+        for prop in shape.properties:
+            results += self._check_all(prop, nodes)
         return results
 
     def conforms(self, shape: Shape, focus: Term) -> bool:
@@ -275,8 +314,10 @@ class Validator:
         if shape.path is None:
             results += self._constraints(shape, focus, None, [focus], stop_early)
         else:
-            results += self._constraints(shape, focus, shape.path, self.values(shape.path).get(focus, []),
-                                         stop_early)
+            values = self.values(shape.path).get(focus)
+            if not values and shape.needs_values:
+                return results
+            results += self._constraints(shape, focus, shape.path, values or [], stop_early)
         for prop in shape.properties:
             if stop_early and results:
                 return results
@@ -345,7 +386,8 @@ class Validator:
         if constraint == "Class":
             return v in self.instances(arg)
         if constraint == "Or":
-            return any(self.conforms(member, v) for member in arg)
+            return any(all(self._value_ok(c, a, v) for c, a in member.constraints) if member.value_only
+                       else self.conforms(member, v) for member in arg)
         if constraint == "Node":
             return self.conforms(arg, v)
         raise ValueError(constraint)

@@ -13,7 +13,7 @@ from rdflib.namespace import RDF
 from app import datasets
 from app.validation import SH
 
-from .conftest import BASE, create_user, place
+from .conftest import BASE, create_user, make_client, open_test_store, place
 
 DATA = Path(__file__).parent / "data"
 CC0 = "http://creativecommons.org/publicdomain/zero/1.0/"
@@ -315,6 +315,29 @@ def test_link_suggestions_find_the_same_monuments_and_no_neighbours(writable_cli
     assert {"identifier", "address", "name", "distance"} <= kinds
 
 
+def test_new_version_and_rollback_recompute_link_suggestions(writable_client, curator):
+    """Suggestions follow the live version: a new version without the matching records has none
+    open, and rolling back to the old version brings its suggestions back."""
+    c = writable_client
+    _museum(c, curator)
+
+    def open_pairs() -> set[tuple[str, str]]:
+        items = c.get("/datasets/museum/link-suggestions", params={"status": "open"}).json()["items"]
+        return {(s["from"], s["to"]) for s in items}
+
+    first = open_pairs()
+    assert first
+    lines = (DATA / "museum.csv").read_text().splitlines()
+    decoys = "\n".join([lines[0]] + [line for line in lines if line.startswith(("FM-21", "FM-22"))]) + "\n"
+    r = c.put("/datasets/museum", params={"mapping": (DATA / "museum-mapping.json").read_text()},
+              content=decoys.encode(), headers={**curator, "Content-Type": "text/csv"})
+    assert r.status_code == 200 and r.json()["version"] == 2, r.text
+    assert open_pairs() == set()
+    r = c.post("/datasets/museum/rollback", headers=curator)
+    assert r.status_code == 200 and r.json()["version"] == 1
+    assert open_pairs() == first
+
+
 def test_accepted_link_makes_one_place_of_meaning(writable_client, curator):
     c = writable_client
     _museum(c, curator)
@@ -389,3 +412,45 @@ def test_fast_validator_agrees_with_pyshacl(tmp_path):
         theirs_named = {t for t in theirs if t[0].startswith(("http", "urn"))}
         assert ours_named == theirs_named, path
         assert (not ours) == conforms
+
+
+def test_store_write_is_one_transaction_on_every_backend(empty_store, tmp_path):
+    """GraphStore.write, the path every dataset version takes: additions alone, an update with
+    additions, and a failing update that must leave the additions out too."""
+    store = open_test_store(empty_store)
+    g1, g2 = "http://example.org/w/g1", "http://example.org/w/g2"
+    nquads = tmp_path / "data.nq"
+    nquads.write_bytes(ox.serialize([ox.Quad(ox.NamedNode(f"http://example.org/w/s{i}"),
+                                             ox.NamedNode("http://example.org/w/p"), ox.Literal(f'"{i}"\n'),
+                                             ox.NamedNode(g1 if i % 2 else g2)) for i in range(50)],
+                                    format=ox.RdfFormat.N_QUADS))
+
+    def count(graph: str) -> int:
+        return int(store.select(f"SELECT (COUNT(*) AS ?n) WHERE {{ GRAPH <{graph}> {{ ?s ?p ?o }} }}")[0]["n"])
+
+    store.write(None, nquads)
+    assert (count(g1), count(g2)) == (25, 25)
+    assert store.ask('ASK { <http://example.org/w/s7> ?p "\\"7\\"\\n" }')
+    with pytest.raises(Exception):  # noqa: B017 - any refusal will do; what matters is what is left
+        store.write(f"DELETE WHERE {{ GRAPH <{g1}> {{ ?s ?p ?o }} }} ; THIS IS NOT SPARQL", nquads)
+    assert (count(g1), count(g2)) == (25, 25)
+    store.write(f"DELETE WHERE {{ GRAPH <{g1}> {{ ?s ?p ?o }} }} ; DELETE WHERE {{ GRAPH <{g2}> {{ ?s ?p ?o }} }}",
+                nquads)
+    assert (count(g1), count(g2)) == (25, 25)
+    store.close()
+
+
+def test_upload_replace_and_rollback_on_every_backend(fresh_store):
+    """A new dataset (one bulk write), a new version and a rollback (SPARQL updates) on each store."""
+    with make_client(fresh_store) as c:
+        fenna = create_user(c, "fenna", role="curator", institution="Fries Museum")
+        r = post(c, TTL, "text/turtle", fenna, id="molens")
+        assert r.status_code == 201 and r.json()["triples"] == 8, r.text
+        assert {BASE + "id/dataset/molens/place/molen", BASE + "id/dataset/molens/place/brug"} <= set(nearby_ids(c))
+        v2 = TTL.replace(b"place/brug", b"place/sluis").replace(b"Oude brug", b"Sluis")
+        r = c.put("/datasets/molens", content=v2, headers={**fenna, "Content-Type": "text/turtle"})
+        assert r.status_code == 200 and r.json()["version"] == 2, r.text
+        assert BASE + "id/dataset/molens/place/brug" not in nearby_ids(c)
+        assert c.post("/datasets/molens/rollback", headers=fenna).json()["version"] == 1
+        ids = set(nearby_ids(c))
+        assert BASE + "id/dataset/molens/place/brug" in ids and BASE + "id/dataset/molens/place/sluis" not in ids

@@ -176,8 +176,8 @@ def read_data(key: str, request: Request, store: StoreDep, settings: SettingsDep
 
 
 @router.post("/{key}/rollback", summary="Restore the previous version")
-def rollback(key: str, user: CurrentUser, store: StoreDep, settings: SettingsDep) -> dict:
-    return ds.rollback(store, settings.base_iri, user, key)
+def rollback(key: str, user: CurrentUser, store: StoreDep, index: IndexDep, settings: SettingsDep) -> dict:
+    return ds.rollback(store, index, settings.base_iri, user, key)
 
 
 @router.delete("/{key}", status_code=204, summary="Remove a dataset (its places vanish at once)")

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from collections.abc import Iterator, Sequence
+from pathlib import Path
 from typing import BinaryIO
 
+import pyoxigraph as ox
 from rdflib import Graph
 from rdflib.term import Node
 
@@ -68,6 +70,14 @@ class GraphStore(ABC):
     def update(self, update: str) -> None:
         """Run a SPARQL Update request as one transaction: all of it is applied, or none."""
 
+    def write(self, update: str | None, nquads: Path) -> None:
+        """Run `update` (None: nothing to remove) and add every quad of an N-Quads file, as ONE
+        transaction: a reader sees all of it or none, and a crash leaves all or none.
+
+        Big dataset versions go through here. This default sends one SPARQL update whose INSERT DATA
+        comes from the file; backends override it with faster paths that keep the transaction."""
+        self.update(update_with_data(update, nquads))
+
     @abstractmethod
     def load(self, stream: BinaryIO, media_type: str, *, graph: str | None = None,
              base_iri: str | None = None, atomic: bool = True) -> None:
@@ -90,3 +100,18 @@ class GraphStore(ABC):
 
     def close(self) -> None:  # noqa: B027 - optional hook
         """Release files or connections."""
+
+
+def update_with_data(update: str | None, nquads: Path) -> str:
+    """`update` followed by an INSERT DATA of the file's quads, as one SPARQL update request.
+    The terms are written by Oxigraph's N-Triples serialiser: escaped, never formatted by hand."""
+    by_graph: dict[str, list[ox.Triple]] = {}
+    with nquads.open("rb") as stream:
+        for quad in ox.parse(stream, ox.RdfFormat.N_QUADS):
+            if not isinstance(quad.graph_name, ox.NamedNode):
+                raise ValueError("update_with_data writes named graphs only")
+            by_graph.setdefault(quad.graph_name.value, []).append(ox.Triple(quad.subject, quad.predicate, quad.object))
+    blocks = "".join(f"GRAPH <{graph}> {{\n{(ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES) or b'').decode()}}}\n"
+                     for graph, triples in by_graph.items())
+    insert = f"INSERT DATA {{\n{blocks}}}" if blocks else ""
+    return " ;\n".join(part for part in (update, insert) if part)

@@ -158,6 +158,18 @@ class EmbeddedStore(GraphStore):
             except SyntaxError as exc:
                 raise BadRequest(f"SPARQL update syntax error: {exc}") from exc
 
+    def write(self, update: str | None, nquads: Path) -> None:
+        """Only additions: Oxigraph's own transactional load of the file (no SPARQL text to build
+        and parse); with removals, one SPARQL update as on every store."""
+        if update is not None:
+            super().write(update, nquads)
+            return
+        with self._write_lock:
+            try:
+                self._store.load(path=str(nquads), format=ox.RdfFormat.N_QUADS)
+            except SyntaxError as exc:
+                raise BadRequest(f"RDF syntax error: {exc}") from exc
+
     def load(self, stream: BinaryIO, media_type: str, *, graph: str | None = None,
              base_iri: str | None = None, atomic: bool = True) -> None:
         fmt = rdf_format(media_type)

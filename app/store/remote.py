@@ -25,6 +25,7 @@ import urllib.error
 import urllib.parse
 import urllib.request
 from collections.abc import Callable, Iterator, Sequence
+from pathlib import Path
 from typing import Any, BinaryIO
 
 import pyoxigraph as ox
@@ -315,6 +316,17 @@ class RemoteStore(GraphStore):
         wrapper.setQuery(update)
         wrapper.queryType = "INSERT"  # the wrapper guesses the kind from the text; this is an update
         self._run(wrapper, "update")
+
+    def write(self, update: str | None, nquads: Path) -> None:
+        """Only additions, on Oxigraph server: one Graph Store POST of the whole dataset (one
+        transaction there, and no SPARQL text to parse). Otherwise one SPARQL update."""
+        if self._virtuoso is None:
+            self.ping()  # learn the engine from its Server header
+        if update is None and self.graph_store_url and not self._virtuoso:
+            self._request("POST", self.graph_store_url, body=nquads.read_bytes(),
+                          headers={"Content-Type": "application/n-quads"}, what="load")
+            return
+        super().write(update, nquads)
 
     def load(self, stream: BinaryIO, media_type: str, *, graph: str | None = None,
              base_iri: str | None = None, atomic: bool = True) -> None:
