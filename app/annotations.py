@@ -256,8 +256,7 @@ def _is_concept(store: GraphStore, iri: str) -> bool:
 
 
 def root_place(store: GraphStore, iri: str) -> str | None:
-    rows = store.select(query("annotation_root_place").bind(annotation=URIRef(iri)))
-    return str(rows[0]["place"]) if rows else None
+    return min(thread_places(store, [iri]), default=None)
 
 
 def slug(label: str) -> str:
@@ -410,12 +409,17 @@ def _quads(settings: Settings, iri: str, draft: Draft, user: User, created: Lite
 
 
 def thread_places(store: GraphStore, annotations: Iterable[str]) -> set[str]:
-    """The places annotations are about (a reply: the target of its thread's root)."""
-    iris = sorted(set(annotations))
-    if not iris:
-        return set()
-    return {row[0] for row in store.select_values(query("annotation_thread_places").bind(
-        annotation=[URIRef(i) for i in iris])) if row[0]}
+    """The places annotations are about (a reply: the target of its thread's root), one thread
+    level per query: threads are shallow, and a property path is not portable (see the query)."""
+    places: set[str] = set()
+    seen = frontier = set(annotations)
+    while frontier:
+        rows = list(store.select_values(query("annotation_targets").bind(
+            annotation=[URIRef(i) for i in sorted(frontier)])))
+        places |= {target for target, is_annotation in rows if target and is_annotation is None}
+        frontier = {target for target, is_annotation in rows if target and is_annotation is not None} - seen
+        seen = seen | frontier
+    return places
 
 
 def with_touch(update: str, places: Iterable[str]) -> str:

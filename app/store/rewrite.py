@@ -217,8 +217,8 @@ def single_values_to_bind(update: str) -> str:
     while i < len(toks):
         kind, text = toks[i]
         if (at_group_start and text.upper() == "VALUES" and i + 4 < len(toks) and toks[i + 1][0] == "var"
-                and toks[i + 2] == ("punct", "{") and (toks[i + 3][0] in ("iri", "literal") or toks[i + 3][1] == "UNDEF")
-                and toks[i + 4] == ("punct", "}")):
+                and toks[i + 2] == ("punct", "{") and toks[i + 4] == ("punct", "}")
+                and (toks[i + 3][0] in ("iri", "literal") or toks[i + 3][1] == "UNDEF")):
             if toks[i + 3][1] != "UNDEF":  # one row binding nothing joins as nothing at all
                 out.append(f"BIND({toks[i + 3][1]} AS {toks[i + 1][1]})")
             changed = True
@@ -266,7 +266,7 @@ def _single_row(toks: list[tuple[str, str]], i: int) -> tuple[list[str], int] | 
     j += len(names)
     if toks[j:j + 2] != [("punct", ")"), ("punct", "}")]:
         return None
-    binds = [f"BIND({value} AS {name})" for name, (_, value) in zip(names, values) if value != "UNDEF"]
+    binds = [f"BIND({value} AS {name})" for name, (_, value) in zip(names, values, strict=True) if value != "UNDEF"]
     return binds, j + 2
 
 
