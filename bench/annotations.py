@@ -25,10 +25,7 @@ from app.accounts import create_account  # noqa: E402
 from app.main import create_app  # noqa: E402
 from app.places import context  # noqa: E402
 from app.settings import Settings  # noqa: E402
-
-ANNO = "http://www.w3.org/ns/anno.jsonld"
-PROFILE = f'application/ld+json; profile="{ANNO}"'
-BASE = "http://localhost:8000/"
+from bench.common import ANNO_PROFILE, BASE, annotation_doc  # noqa: E402
 
 
 def percentile(values: list[float], q: float) -> float:
@@ -70,33 +67,19 @@ def run(client: TestClient, count: int, runs: int) -> None:
     nearby = [p["id"] for p in client.get("/places/rm-7032").json()["nearest_places"][:3]]
 
     def post(n: int, doc: dict) -> str:
-        r = client.post("/annotations/", content=json.dumps({"@context": ANNO, "type": "Annotation", **doc}),
-                        headers={**users[n % len(users)], "Content-Type": PROFILE})
+        r = client.post("/annotations/", content=json.dumps(doc), headers={**users[n % len(users)],
+                                                                        "Content-Type": ANNO_PROFILE})
         assert r.status_code == 201, r.text
         return r.json()["id"]
 
-    comments: list[str] = []
-    replies: list[str] = []
+    threads: list[str] = []  # comments and replies, which later replies answer
     posted = 0
     start = time.perf_counter()
     for n in range(count):
-        kind = n % 10
-        if kind in (0, 1, 2, 3) or not comments:
-            comments.append(post(n, {"motivation": "commenting", "target": target,
-                                     "body": {"type": "TextualBody", "value": f"Opmerking {n} over dit monument"}}))
-        elif kind in (4, 5, 6):
-            parent = (replies + comments)[(n * 7) % len(replies + comments)]
-            replies.append(post(n, {"motivation": "replying", "target": parent,
-                                    "body": {"type": "TextualBody", "value": f"Antwoord {n}"}}))
-        elif kind == 7:
-            post(n, {"motivation": "tagging", "target": target,
-                     "body": {"type": "TextualBody", "value": f"tag {n % 37}"}})
-        elif kind == 8:
-            post(n, {"motivation": "describing", "target": target,
-                     "body": {"type": "TextualBody", "value": f"Verhaal {n}", "title": f"Titel {n}"}})
-        else:
-            body = nearby[n % len(nearby)] if n % 20 == 9 and n < 200 else f"https://example.org/bron/{n}"
-            post(n, {"motivation": "linking", "target": target, "body": body})
+        doc = annotation_doc(n, target, threads, nearby)
+        iri = post(n, doc)
+        if doc["motivation"] in ("commenting", "replying"):
+            threads.append(iri)
         posted += 1
     elapsed = time.perf_counter() - start
     # tags by several people, and bookmarks, are duplicates per person: the loop above keeps them unique
