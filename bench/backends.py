@@ -123,7 +123,11 @@ def main() -> None:
         for name, spec, _ in backends:
             print(f"{name}: loaded and derived in {load(spec, nt):.1f} s", flush=True)
             for workers in (1, 2) if name != "embedded" else (1,):
-                process, base = start(spec, workers, tmp / f"{name}-{workers}.log")
+                try:
+                    process, base = start(spec, workers, tmp / f"{name}-{workers}.log")
+                except RuntimeError as exc:  # e.g. every worker's first index read timing out at once
+                    print(f"  {name} {workers} worker(s): did not start: {str(exc)[-300:]}", flush=True)
+                    continue
                 try:
                     for kind, requests in (("nearby", nearby), ("context", contexts)):
                         r = results[(name, workers, kind)] = run(base, requests)
