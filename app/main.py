@@ -36,6 +36,7 @@ from .settings import Settings
 from .social import SocialCache
 from .sparql import SparqlEndpoint
 from .spatial import PlaceIndex
+from .startup import Startup
 from .store import open_store
 from .store.instrumented import InstrumentedStore
 from .web import STATIC_DIR
@@ -58,15 +59,21 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         store = InstrumentedStore(await run_in_threadpool(open_store, settings), metrics)
-        if settings.load_sample_data:
-            await run_in_threadpool(load_sample_data, store, settings.base_iri)
         app.state.store = store
         app.state.place_index = PlaceIndex(store)
         app.state.name_index = NameIndex(store, app.state.place_index)  # built at the first name search
-        await run_in_threadpool(app.state.place_index.current)  # warm: the first visitor waits for nothing
+
+        def prepare() -> None:
+            if settings.load_sample_data:
+                load_sample_data(store, settings.base_iri)
+            app.state.place_index.current()  # warm: the first visitor waits for nothing
+
+        app.state.startup = Startup(prepare, retry=settings.store_is_remote)
+        await app.state.startup.begin()
         try:
             yield
         finally:
+            await app.state.startup.end()
             store.close()
 
     app = FastAPI(title="Plaatsen van Betekenis", version="0.1.0", description=DESCRIPTION, lifespan=lifespan,

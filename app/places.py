@@ -28,6 +28,7 @@ from .terms import is_iri
 SCHEMA = "https://schema.org/"
 PVB = "https://w3id.org/pvb/ns#"
 GEO = "http://www.w3.org/2003/01/geo/wgs84_pos#"
+SUMMARY_CACHE_MAX = 500_000  # places described per index snapshot (~0.4 kB each), then it starts over
 COUNT_KINDS = ("stories", "collections", "sources", "tags", "comments", "bookmarks")
 LINK_PROPERTIES = {SCHEMA + "url", str(RDFS.seeAlso), str(FOAF.page), SCHEMA + "sameAs", str(OWL.sameAs),
                    str(SKOS.exactMatch), str(SKOS.closeMatch)}
@@ -82,7 +83,8 @@ def places_with(store: GraphStore, concepts: list[URIRef]) -> set[str]:
 
 def nearby(store: GraphStore, index: PlaceIndex, request: NearbyRequest) -> dict[str, Any]:
     validate_point(request.lat, request.lon)
-    hits = index.current().within(request.lat, request.lon, request.radius)
+    snapshot = index.current()
+    hits = snapshot.within(request.lat, request.lon, request.radius)
     positions = list(range(len(hits.iris)))
     for value in (request.concept, request.tag):
         if value:
@@ -105,7 +107,7 @@ def nearby(store: GraphStore, index: PlaceIndex, request: NearbyRequest) -> dict
                       if (float(hits.distances[i]), hits.iris[i]) > after), len(positions))
     page = positions[start:start + request.limit]
     members = {hits.iris[i]: groups.get(hits.iris[i], [hits.iris[i]]) for i in page}
-    summaries = merged_summaries(store, members, list(request.prefs))
+    summaries = merged_summaries(store, members, list(request.prefs), snapshot.described)
     items = [_nearby_item(hits, i, request, summaries) for i in page]
     more = start + len(page) < len(positions)
     return {
@@ -129,53 +131,85 @@ def _nearby_item(hits: Hits, i: int, request: NearbyRequest, summaries: dict[str
     }
 
 
-def summarize(store: GraphStore, iris: list[str], prefs: list[str],
+@dataclass
+class _Described:
+    """What the datasets say about one place, in every language: the part of a summary that only
+    changes when a data graph changes, so it is cached with the index snapshot of those graphs."""
+
+    values: dict[str, list[Node]]
+    type_labels: dict[str, list[Node]]
+    counts: dict[str, int]
+    titles: dict[str, list[Node]]
+
+
+def _described(store: GraphStore, iris: list[str], cache: dict[str, Any] | None) -> dict[str, _Described]:
+    """From the cache where it has them; the others from the store (three queries), then cached."""
+    found = {i: cache[i] for i in iris if i in cache} if cache is not None else {}
+    missing = [i for i in iris if i not in found]
+    if not missing:
+        return found
+    terms = [URIRef(i) for i in missing]
+    fresh = {i: _Described(defaultdict(list), defaultdict(list), {}, defaultdict(list)) for i in missing}
+    for row in store.select(query("place_summaries").bind(place=terms)):
+        entry, key = fresh[str(row["place"])], str(row["key"])
+        if key == "typeLabel":
+            entry.type_labels[str(row["about"])].append(row["value"])
+        else:
+            entry.values[key].append(row["value"])
+    for row in store.select(query("place_dataset_counts").bind(place=terms)):
+        entry = fresh[str(row["place"])]
+        entry.counts[str(row["kind"])] = entry.counts.get(str(row["kind"]), 0) + int(row["n"])  # type: ignore[call-overload]
+    for row in store.select(query("place_story_titles").bind(place=terms)):
+        fresh[str(row["place"])].titles[str(row["story"])].append(row["title"])
+    if cache is not None:
+        if len(cache) > SUMMARY_CACHE_MAX:
+            cache.clear()
+        cache.update(fresh)
+    return {**found, **fresh}
+
+
+def summarize(store: GraphStore, iris: list[str], prefs: list[str], cache: dict[str, Any] | None = None,
               annotation_counts: dict[str, dict[str, int]] | None = None) -> dict[str, dict[str, Any]]:
-    """Label, types, identifiers, description and why-it-matters counts for a page of places;
-    `annotation_counts` are the annotation counts of some of them, already known."""
+    """Label, types, identifiers, description and why-it-matters counts for a page of places.
+
+    `cache` is the index snapshot's (PointIndex.described): what the datasets say comes from it
+    when it can. What people said is read, one query for the page, except the `annotation_counts`
+    already known (from a place's current social context)."""
     if not iris:
         return {}
-    terms = [URIRef(i) for i in iris]
-    values: dict[str, dict[str, list[Node]]] = {i: defaultdict(list) for i in iris}
-    type_labels: dict[str, list[Node]] = defaultdict(list)
-    for row in store.select(query("place_summaries").bind(place=terms)):
-        place, key = str(row["place"]), str(row["key"])
-        if key == "typeLabel":
-            type_labels[str(row["about"])].append(row["value"])
-        else:
-            values[place][key].append(row["value"])
+    described = _described(store, iris, cache)
     counts: dict[str, dict[str, int]] = {i: dict.fromkeys(COUNT_KINDS, 0) for i in iris}
+    for iri in iris:
+        for kind, n in described[iri].counts.items():
+            counts[iri][kind] += n
     known = annotation_counts or {}
-    unknown = [t for t in terms if str(t) not in known]
-    for name, bound in (("place_context_counts", terms), ("place_annotation_counts", unknown)):
-        for row in store.select(query(name).bind(place=bound)) if bound else []:
-            counts[str(row["place"])][str(row["kind"])] += int(row["n"])  # type: ignore[call-overload]
+    unknown = [URIRef(i) for i in iris if i not in known]
+    for row in store.select(query("place_annotation_counts").bind(place=unknown)) if unknown else []:
+        counts[str(row["place"])][str(row["kind"])] += int(row["n"])  # type: ignore[call-overload]
     for iri, found in known.items():
         for kind, n in found.items():
             counts[iri][kind] += n
-    titles: dict[str, dict[str, list[Node]]] = {i: defaultdict(list) for i in iris}
-    for row in store.select(query("place_story_titles").bind(place=terms)):
-        titles[str(row["place"])][str(row["story"])].append(row["title"])
     result = {}
     for iri in iris:
-        found = values[iri]
+        found, type_labels = described[iri].values, described[iri].type_labels
         result[iri] = {
             "label": text(pick(found["label"], prefs)) or iri,
-            "types": [{"id": str(t), "label": text(pick(type_labels[str(t)], prefs))}
-                      for t in sorted(set(found["type"]))],
-            "identifiers": sorted({str(v) for v in found["identifier"]}),
-            "description": text(pick(found["description"], prefs)),
+            "types": [{"id": str(t), "label": text(pick(type_labels.get(str(t), []), prefs))}
+                      for t in sorted(set(found.get("type", [])))],
+            "identifiers": sorted({str(v) for v in found.get("identifier", [])}),
+            "description": text(pick(found.get("description", []), prefs)),
             "context": {**counts[iri],
-                        "story_titles": sorted(text(pick(t, prefs)) or "" for t in titles[iri].values())},
+                        "story_titles": sorted(text(pick(t, prefs)) or "" for t in described[iri].titles.values())},
         }
     return result
 
 
 def merged_summaries(store: GraphStore, members: dict[str, list[str]], prefs: list[str],
+                     cache: dict[str, Any] | None = None,
                      annotation_counts: dict[str, dict[str, int]] | None = None) -> dict[str, dict]:
     """Summaries of places, each merged over all records of its place of meaning (canonical first)."""
     everything = sorted({m for ms in members.values() for m in ms})
-    found = summarize(store, everything, prefs, annotation_counts)
+    found = summarize(store, everything, prefs, cache, annotation_counts)
     out = {}
     for iri, records in members.items():
         parts = [found[m] for m in records]
@@ -225,7 +259,8 @@ def context(store: GraphStore, index: PlaceIndex, iri: str, prefs: list[str], ne
     linked = _linked_resources(store, members, prefs)
     said = current_skeleton(store, settings, iri, cache=social_cache, comments_offset=comments_offset,
                             comments_limit=comments_limit) if settings is not None else None
-    summary = merged_summaries(store, {iri: records}, prefs, {iri: said.counts} if said is not None else None)[iri]
+    summary = merged_summaries(store, {iri: records}, prefs, index.current().described,
+                               {iri: said.counts} if said is not None else None)[iri]
     also_known_as: set[str] = set()
     if len(records) > 1:  # labels and links of every record: the other sources' words count too
         for row in store.select(query("place_properties").bind(place=members[1:])):

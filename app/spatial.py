@@ -50,6 +50,9 @@ class PointIndex:
         rank = np.empty(len(iris), dtype=np.int64)
         rank[np.argsort(np.array(self.iris, dtype=object), kind="stable")] = np.arange(len(iris))
         self.iri_rank = rank
+        # What the data graphs say about places (labels, types, dataset counts), filled lazily by
+        # app.places; a graph that changes gets a new geo version and so a new, empty snapshot.
+        self.described: dict[str, object] = {}
 
     def __len__(self) -> int:
         return len(self.iris)

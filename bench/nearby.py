@@ -19,9 +19,6 @@ from __future__ import annotations
 import argparse
 import math
 import os
-import signal
-import socket
-import subprocess
 import sys
 import tempfile
 import time
@@ -42,72 +39,10 @@ from app.places import NearbyRequest, nearby  # noqa: E402
 from app.queries import query  # noqa: E402
 from app.spatial import PlaceIndex  # noqa: E402
 from app.store.embedded import EmbeddedStore  # noqa: E402
+from bench.common import BASE, COUNTRYSIDE, TOWNS, generate, serve, stop, write_ntriples  # noqa: E402
 
-BASE = "http://localhost:8000/"
-SEED = 20240601
 RADII = (250.0, 1000.0, 5000.0)
 TOP = 20
-
-# (name, lat, lon, weight ~ relative size): 42 towns across the Netherlands.
-TOWNS = [
-    ("Amsterdam", 52.3728, 4.8936, 90), ("Rotterdam", 51.9225, 4.4792, 65), ("Den Haag", 52.0705, 4.3007, 55),
-    ("Utrecht", 52.0907, 5.1214, 36), ("Eindhoven", 51.4416, 5.4697, 24), ("Groningen", 53.2194, 6.5665, 24),
-    ("Tilburg", 51.5555, 5.0913, 22), ("Almere", 52.3508, 5.2647, 22), ("Breda", 51.5719, 4.7683, 19),
-    ("Nijmegen", 51.8126, 5.8372, 18), ("Apeldoorn", 52.2112, 5.9699, 17), ("Haarlem", 52.3874, 4.6462, 17),
-    ("Arnhem", 51.9851, 5.8987, 16), ("Enschede", 52.2215, 6.8937, 16), ("Amersfoort", 52.1561, 5.3878, 16),
-    ("Zaandam", 52.4559, 4.8286, 15), ("'s-Hertogenbosch", 51.6978, 5.3037, 16), ("Zwolle", 52.5168, 6.0830, 13),
-    ("Leiden", 52.1601, 4.4970, 13), ("Maastricht", 50.8514, 5.6910, 12), ("Dordrecht", 51.8133, 4.6901, 12),
-    ("Leeuwarden", 53.2012, 5.7999, 12), ("Alkmaar", 52.6324, 4.7534, 11), ("Delft", 52.0116, 4.3571, 10),
-    ("Deventer", 52.2661, 6.1552, 10), ("Venlo", 51.3704, 6.1724, 10), ("Assen", 52.9928, 6.5642, 7),
-    ("Emmen", 52.7792, 6.9069, 10), ("Hoorn", 52.6424, 5.0597, 7), ("Middelburg", 51.4988, 3.6136, 5),
-    ("Gouda", 52.0115, 4.7105, 7), ("Sneek", 53.0325, 5.6589, 3), ("Harlingen", 53.1745, 5.4224, 2),
-    ("Kampen", 52.5550, 5.9114, 5), ("Zutphen", 52.1386, 6.2014, 5), ("Roermond", 51.1942, 5.9870, 6),
-    ("Heerlen", 50.8882, 5.9795, 9), ("Den Helder", 52.9563, 4.7601, 6), ("Vlissingen", 51.4426, 3.5736, 4),
-    ("Hilversum", 52.2292, 5.1669, 9), ("Meppel", 52.6958, 6.1944, 3), ("Drachten", 53.1050, 6.0989, 5),
-]
-COUNTRYSIDE = [(52.80, 5.90), (53.30, 6.20), (52.05, 6.55), (51.35, 5.20), (52.55, 6.45), (51.95, 5.35),
-               (53.05, 6.95), (52.30, 5.70), (51.60, 4.10), (52.85, 5.20)]
-
-
-def generate(n: int, seed: int = SEED) -> tuple[np.ndarray, np.ndarray]:
-    """85 % of places around towns (normal spread growing with town size), 15 % anywhere in the
-    country's bounding box: dense centres, sparse countryside, like the monument register."""
-    rng = np.random.default_rng(seed)
-    towns = np.array([(lat, lon) for _, lat, lon, _ in TOWNS])
-    weights = np.array([w for *_, w in TOWNS], dtype=float)
-    in_town = rng.random(n) < 0.85
-    town = rng.choice(len(TOWNS), size=n, p=weights / weights.sum())
-    spread_km = 0.8 + 0.35 * np.sqrt(weights[town])  # 1.3 km (small town) … 4.1 km (Amsterdam)
-    lats = towns[town, 0] + rng.normal(0, 1, n) * spread_km / 111.2
-    lons = towns[town, 1] + rng.normal(0, 1, n) * spread_km / (111.2 * np.cos(np.radians(towns[town, 0])))
-    lats = np.where(in_town, lats, rng.uniform(50.75, 53.55, n))
-    lons = np.where(in_town, lons, rng.uniform(3.40, 7.20, n))
-    return np.round(lats, 7), np.round(lons, 7)
-
-
-def place_iri(i: int) -> str:
-    return f"{BASE}id/place/bench-{i:07d}"
-
-
-def write_ntriples(path: Path, start: int, lats: np.ndarray, lons: np.ndarray) -> None:
-    """Places start…start+len as N-Triples: a type, a Dutch label and xsd:double coordinates."""
-    rdf_type = "<http://www.w3.org/1999/02/22-rdf-syntax-ns#type>"
-    kind = "<https://w3id.org/pvb/ns#HeritagePlace>"
-    label = "<http://www.w3.org/2000/01/rdf-schema#label>"
-    lat_p = "<http://www.w3.org/2003/01/geo/wgs84_pos#lat>"
-    lon_p = "<http://www.w3.org/2003/01/geo/wgs84_pos#long>"
-    double = "^^<http://www.w3.org/2001/XMLSchema#double>"
-    with path.open("w", encoding="utf-8") as out:
-        chunk = 50_000
-        for offset in range(0, len(lats), chunk):
-            lines = []
-            for k, (la, lo) in enumerate(zip(lats[offset:offset + chunk].tolist(),
-                                             lons[offset:offset + chunk].tolist(), strict=True)):
-                i = start + offset + k
-                s = f"<{place_iri(i)}>"
-                lines.append(f'{s} {rdf_type} {kind} .\n{s} {label} "Plaats {i}"@nl .\n'
-                             f'{s} {lat_p} "{la!r}"{double} .\n{s} {lon_p} "{lo!r}"{double} .\n')
-            out.write("".join(lines))
 
 
 def query_points() -> list[tuple[str, float, float]]:
@@ -151,43 +86,6 @@ def timed(fn: Callable[[], object]) -> tuple[float, object]:
     return (time.perf_counter() - started) * 1000, result
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def start_server(store_dir: Path) -> tuple[subprocess.Popen, str]:
-    port = free_port()
-    env = {**os.environ, "PVB_STORE": str(store_dir), "PVB_LOAD_SAMPLE_DATA": "false", "PVB_LOG_LEVEL": "warning",
-           "PVB_BASE_IRI": BASE, "PYTHONPATH": str(ROOT)}
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "uvicorn", "app.main:create_app", "--factory", "--host", "127.0.0.1",
-         "--port", str(port), "--log-level", "warning", "--no-access-log"], cwd=ROOT, env=env)
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 3600  # the server builds its index first: minutes at 1M on a busy machine
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise RuntimeError(f"server exited with {proc.returncode}")
-        try:
-            if httpx.get(url + "/health", timeout=2).status_code == 200:
-                return proc, url
-        except httpx.HTTPError:
-            pass
-        time.sleep(0.2)
-    stop_server(proc)
-    raise RuntimeError("server did not start")
-
-
-def stop_server(proc: subprocess.Popen) -> None:
-    proc.send_signal(signal.SIGINT)
-    try:
-        proc.wait(timeout=30)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-        proc.wait()
-
-
 def pct(samples: list[float]) -> tuple[float, float]:
     return float(np.percentile(samples, 50)), float(np.percentile(samples, 99))
 
@@ -223,7 +121,7 @@ def measure_size(store_dir: Path, store: EmbeddedStore, n: int, reps: dict[str, 
     store.close()
     print(f"{n:>9,} places: in-process done (index built {build_ms / 1000:.1f} s); "
           + "  ".join(f"{m} {pct(v)[0]:.2f}/{pct(v)[1]:.2f}" for m, v in samples.items() if v), flush=True)
-    proc, url = start_server(store_dir)
+    proc, url = serve(str(store_dir), store_dir.parent / "server.log")
     try:
         with httpx.Client(base_url=url, timeout=30) as client:
             for k, (name, lat, lon, r) in enumerate(cases):
@@ -238,7 +136,7 @@ def measure_size(store_dir: Path, store: EmbeddedStore, n: int, reps: dict[str, 
                 if top != expected[k]:
                     raise AssertionError(f"{n} places, {name} r={r:g}: endpoint differs from the index")
     finally:
-        stop_server(proc)
+        stop(proc)
     return ({"build_ms": build_ms, "mean_hits": hits_total / len(cases), "cases": len(cases),
              **{m: pct(v) for m, v in samples.items()}}, EmbeddedStore(store_dir))
 

@@ -35,8 +35,8 @@ def oxigraph(server_of):
     server_of.stop(server)
 
 
-def start_api(store: str, port: int, log: Path) -> subprocess.Popen:
-    env = {**os.environ, "PVB_ENVIRONMENT": "test", "PVB_LOG_LEVEL": "warning", "PYTHONPATH": str(ROOT)}
+def start_api(store: str, port: int, log: Path, **env_vars: str) -> subprocess.Popen:
+    env = {**os.environ, "PVB_ENVIRONMENT": "test", "PVB_LOG_LEVEL": "warning", "PYTHONPATH": str(ROOT), **env_vars}
     with log.open("ab") as out:
         return subprocess.Popen([sys.executable, "-m", "app.cli", "serve", "--store", store, "--port", str(port)],
                                 cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
@@ -54,6 +54,14 @@ def wait_healthy(base: str, process: subprocess.Popen, log: Path, timeout: float
             pass
         time.sleep(0.2)
     raise AssertionError(f"pvb serve did not become healthy: {log.read_text()[-2000:]}")
+
+
+def stop_api(api: subprocess.Popen) -> None:
+    api.send_signal(signal.SIGTERM)
+    try:
+        api.wait(timeout=30)
+    except subprocess.TimeoutExpired:
+        api.kill()
 
 
 def test_two_api_processes_on_one_store_see_each_others_writes(oxigraph, tmp_path):
@@ -81,12 +89,7 @@ def test_two_api_processes_on_one_store_see_each_others_writes(oxigraph, tmp_pat
             assert httpx.get(base + "/health", timeout=30).json()["triples"] > triples
     finally:
         for api in apis:
-            api.send_signal(signal.SIGTERM)
-        for api in apis:
-            try:
-                api.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                api.kill()
+            stop_api(api)
 
 
 def test_a_store_outage_is_a_503_and_heals_by_itself(oxigraph):
@@ -121,3 +124,35 @@ def test_a_store_outage_is_a_503_and_heals_by_itself(oxigraph):
         assert client.get("/health").status_code == 200
         assert client.get("/places/nearby", params={"lat": 53.2179, "lon": 6.1628, "radius": 500}).json()[
             "items"][0]["id"].endswith("rm-7032")
+
+
+def test_the_api_starts_while_the_store_is_down_and_serves_once_it_is_back(oxigraph, tmp_path):
+    oxigraph.stop()
+    port, log = srv.free_port(), tmp_path / "api.log"
+    api = start_api(oxigraph.query_url, port, log, PVB_STORE_TIMEOUT="2")
+    base = f"http://127.0.0.1:{port}"
+    try:
+        # The process stays up and says why it cannot serve yet, on /health and on the data routes.
+        deadline = time.monotonic() + 60
+        while True:
+            assert api.poll() is None, f"pvb serve exited: {log.read_text()[-2000:]}"
+            try:
+                health = httpx.get(base + "/health", timeout=10)
+                break
+            except httpx.TransportError:
+                assert time.monotonic() < deadline, f"pvb serve did not answer: {log.read_text()[-2000:]}"
+                time.sleep(0.2)
+        for r in (health, httpx.get(base + "/places/nearby", params=NEAR_MILL, timeout=10),
+                  httpx.get(base + "/places/rm-7032", timeout=10)):
+            assert r.status_code == 503, r.text
+            assert r.headers["content-type"] == "application/problem+json"
+            assert int(r.headers["retry-after"]) > 0
+
+        # The store comes up: the API finishes starting by itself and serves the data.
+        oxigraph.start()
+        wait_healthy(base, api, log, timeout=60)
+        r = httpx.get(base + "/places/nearby", params={"lat": 53.2179, "lon": 6.1628, "radius": 500}, timeout=30)
+        assert r.status_code == 200
+        assert r.json()["items"][0]["id"].endswith("rm-7032")
+    finally:
+        stop_api(api)

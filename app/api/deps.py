@@ -17,6 +17,8 @@ from ..store import GraphStore
 
 
 def get_store(request: Request) -> GraphStore:
+    """The store, once this worker's start-up work is done (503 with Retry-After before that)."""
+    request.app.state.startup.check()
     return request.app.state.store
 
 
