@@ -8,6 +8,7 @@ import signal
 import subprocess
 import sys
 import time
+from datetime import timedelta
 from pathlib import Path
 
 import httpx
@@ -16,24 +17,38 @@ from .browser import free_port
 
 ROOT = Path(__file__).resolve().parents[1]
 BASE = "http://localhost:8000/"
-PASSWORD = "correct horse battery"
+PASSWORD = "correct horse battery"  # noqa: S105 - test accounts only
 # Limits that would otherwise turn a deliberate burst from one loopback address into 429s.
 UNLIMITED = {"PVB_RATE_PER_ACCOUNT": "100000", "PVB_RATE_PER_ADDRESS": "100000", "PVB_LOG_LEVEL": "warning"}
 
 
-def add_accounts(store_dir: Path, names: list[str], *, curator_of: str | None = None) -> None:
-    """Visitors (or, with `curator_of`, curators of that institution, created when new)."""
-    from app.accounts import create_account, ensure_institution, grant
+def add_accounts(store_dir: Path, names: list[str], *, curator_of: str | None = None) -> dict[str, dict[str, str]]:
+    """Visitors (or, with `curator_of`, curators of that institution, created when new), each with a
+    bearer token issued in the store: the `Authorization` headers by username. Passwords are hashed
+    with cheap argon2 parameters, so twenty accounts take milliseconds, not seconds."""
+    from unittest import mock
+
+    from argon2 import PasswordHasher
+
+    from app import accounts
+    from app.settings import Settings
     from app.store.embedded import EmbeddedStore
 
+    secret = Settings(environment="test").secret_key  # what the server, started with this environment, uses
     store = EmbeddedStore(store_dir)
+    headers = {}
     try:
-        for name in names:
-            user = create_account(store, BASE, name, PASSWORD, name.title())
-            if curator_of:
-                grant(store, user, "curator", ensure_institution(store, BASE, curator_of))
+        with mock.patch.object(accounts, "_hasher", PasswordHasher(time_cost=1, memory_cost=64, parallelism=1)):
+            for name in names:
+                user = accounts.create_account(store, BASE, name, PASSWORD, name.title())
+                if curator_of:
+                    accounts.grant(store, user, "curator", accounts.ensure_institution(store, BASE, curator_of))
+                    user = accounts.find_account(store, name)
+                token, _ = accounts.issue_token(store, secret, user, timedelta(hours=1))
+                headers[name] = {"Authorization": f"Bearer {token}"}
     finally:
         store.close()
+    return headers
 
 
 class PvbServer:
@@ -65,11 +80,6 @@ class PvbServer:
             time.sleep(0.1)
         self.kill()
         raise RuntimeError("pvb serve did not answer /health in time")
-
-    def token(self, username: str) -> dict[str, str]:
-        r = httpx.post(self.url + "/auth/token", data={"username": username, "password": PASSWORD}, timeout=30)
-        r.raise_for_status()
-        return {"Authorization": f"Bearer {r.json()['access_token']}"}
 
     def kill(self) -> None:
         """SIGKILL: no shutdown handler runs, the store is not closed."""
