@@ -108,11 +108,33 @@ def check_xml_entities(head: bytes) -> None:
                                 f"{MAX_ENTITY_CHARS} characters (entity expansion is refused)")
 
 
-def _peek(stream: IO[bytes], size: int) -> bytes:
-    position = stream.tell()
-    head = stream.read(size)
-    stream.seek(position)
-    return head
+class _Prefixed:
+    """A stream whose first bytes were already read (to look at them) and are put back in front."""
+
+    def __init__(self, head: bytes, rest: IO[bytes]) -> None:
+        self._head, self._rest = head, rest
+
+    def read(self, size: int | None = -1) -> bytes:
+        if size is None or size < 0:
+            out, self._head = self._head + self._rest.read(), b""
+            return out
+        out, self._head = self._head[:size], self._head[size:]
+        return out + self._rest.read(size - len(out)) if len(out) < size else out
+
+
+def _peek(stream: IO[bytes], size: int) -> tuple[bytes, IO[bytes]]:
+    """The first `size` bytes, and a stream that still reads from the start (seekable or not)."""
+    if getattr(stream, "seekable", lambda: False)():
+        position = stream.tell()
+        head = stream.read(size)
+        stream.seek(position)
+        return head, stream
+    chunks, got = [], 0
+    while got < size and (chunk := stream.read(size - got)):
+        chunks.append(chunk)
+        got += len(chunk)
+    head = b"".join(chunks)
+    return head, _Prefixed(head, stream)  # type: ignore[return-value]
 
 
 def _long_literals(data: ox.Store) -> Report | None:
@@ -134,12 +156,13 @@ class Parsed:
 
 
 def parse(stream: IO[bytes], media: str, base_iri: str, mapping: dict[str, Any] | None = None) -> Parsed:
-    refuse_compressed(_peek(stream, 8))
+    fmt = FORMATS.get(media)
+    head, stream = _peek(stream, MAX_PROLOGUE_BYTES if fmt == ox.RdfFormat.RDF_XML else 8)
+    refuse_compressed(head)
     if media == CSV:
         return _parse_csv(stream, base_iri, mapping)
-    fmt = FORMATS[media]
     if fmt == ox.RdfFormat.RDF_XML:
-        check_xml_entities(_peek(stream, MAX_PROLOGUE_BYTES))
+        check_xml_entities(head)
     data = ox.Store()
     try:
         if fmt in (ox.RdfFormat.N_QUADS, ox.RdfFormat.TRIG):
