@@ -175,14 +175,24 @@ def _body(raw: Any, settings: Settings) -> Body:
     return Body(iri=_iri_of(raw, "body"))
 
 
+def _not_json(constant: str) -> None:
+    raise ValueError(f"{constant} is not a JSON number")
+
+
 def parse(raw: bytes, settings: Settings) -> Draft:
     """A posted annotation as a draft, or a 4xx naming what is wrong. Nothing is read from the web."""
     if len(raw) > settings.annotation_max_bytes:
         raise PayloadTooLarge(f"An annotation may be at most {settings.annotation_max_bytes} bytes")
     try:
-        doc = json.loads(raw)
-    except (UnicodeDecodeError, json.JSONDecodeError, RecursionError) as exc:
+        doc = json.loads(raw, parse_constant=_not_json)
+    except (ValueError, RecursionError) as exc:  # also UnicodeDecodeError, JSONDecodeError, NaN
         raise BadRequest(f"Malformed JSON: {exc}") from None
+    try:  # "\ud800" is valid JSON syntax but not text: no store (and no UTF-8 response) can hold it
+        json.dumps(doc, ensure_ascii=False).encode("utf-8")
+    except UnicodeEncodeError:
+        raise BadRequest("Malformed JSON: a string holds a lone surrogate (\\ud800–\\udfff), not text") from None
+    except RecursionError:
+        raise BadRequest("Malformed JSON: nested too deeply") from None
     if not isinstance(doc, dict):
         raise BadRequest("An annotation is a JSON object")
     if "@context" not in doc:

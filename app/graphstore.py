@@ -19,6 +19,7 @@ from .queries import query
 from .sparql import is_private, parse_algebra, public_graphs
 from .store import GraphStore
 from .terms import iri
+from .uploads import MAX_PROLOGUE_BYTES, check_xml_entities, refuse_compressed
 
 SYSTEM_PREFIX = "urn:pvb:"
 
@@ -58,6 +59,9 @@ def parse(body: bytes, media_type: str, base_iri: str) -> bytes:
     fmt = ox.RdfFormat.from_media_type(media_type)
     if fmt is None or fmt.supports_datasets:
         raise UnsupportedMediaType(f"Send a graph as Turtle, N-Triples, RDF/XML or JSON-LD, not {media_type!r}")
+    refuse_compressed(body[:8])
+    if fmt == ox.RdfFormat.RDF_XML:
+        check_xml_entities(body[:MAX_PROLOGUE_BYTES])
     try:
         return ox.serialize(ox.parse(body, format=fmt, base_iri=base_iri), format=ox.RdfFormat.N_TRIPLES)
     except SyntaxError as exc:

@@ -8,6 +8,7 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
+from fastapi.middleware.gzip import GZipMiddleware
 from fastapi.staticfiles import StaticFiles
 from starlette.concurrency import run_in_threadpool
 
@@ -31,7 +32,7 @@ from .loading import load_sample_data
 from .models import PROBLEM_RESPONSES
 from .observability import Metrics, RequestContext, configure_logging
 from .search import NameIndex
-from .security import BodyLimit, SecurityHeaders
+from .security import BodyLimit, IdentityBodiesOnly, SecurityHeaders
 from .settings import Settings
 from .social import SocialCache
 from .sparql import SparqlEndpoint
@@ -97,9 +98,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(admin.router)
     app.include_router(docs.router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
+    # Innermost: responses leave compressed (level 6: most of the gain at a fraction of level 9's CPU),
+    # ETags untouched (the annotation protocol's If-Match compares them strongly), streams flushed per chunk.
+    app.add_middleware(GZipMiddleware, minimum_size=1000, compresslevel=6)
     app.add_middleware(SecurityHeaders)
     app.add_middleware(BodyLimit, limit=settings.max_body_bytes, upload_limit=settings.max_upload_bytes,
                        large=UPLOAD_PATHS)
+    app.add_middleware(IdentityBodiesOnly)
     app.add_middleware(RequestContext, metrics=metrics)
     # Outermost, so errors carry CORS headers too; as the Web Annotation Protocol needs, never with
     # credentials (tokens travel in a header).

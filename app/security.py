@@ -76,11 +76,36 @@ class BodyLimit:
         await self.app(scope, counting_receive, send)
 
 
+class IdentityBodiesOnly:
+    """415 for request bodies sent with a Content-Encoding (gzip, deflate, br…): nothing here inflates
+    them, so a gzip bomb is refused before a byte of it is read, and a compressed body is never
+    mistaken for a broken document. RFC 7694: the answer names the one coding accepted."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http":
+            coding = dict(scope["headers"]).get(b"content-encoding", b"identity").strip().lower()
+            if coding not in (b"", b"identity"):
+                await _problem(send, 415, "Unsupported Media Type",
+                               f"Request bodies are not decoded: send them without Content-Encoding "
+                               f"(got {coding.decode('latin-1')[:40]!r})", [(b"accept-encoding", b"identity")])
+                return
+        await self.app(scope, receive, send)
+
+
 async def _too_large(send: Send, limit: int) -> None:
+    await _problem(send, 413, "Content Too Large", f"The request body is larger than the limit of {limit} bytes")
+
+
+async def _problem(send: Send, status: int, title: str, detail: str,
+                   extra: list[tuple[bytes, bytes]] | None = None) -> None:
+    """A problem+json answer from middleware, before any route (or its error handlers) runs."""
     import json
 
-    body = json.dumps({"type": "about:blank", "title": "Content Too Large", "status": 413,
-                       "detail": f"The request body is larger than the limit of {limit} bytes"}).encode()
-    await send({"type": "http.response.start", "status": 413,
-                "headers": [(b"content-type", PROBLEM_JSON.encode()), (b"content-length", str(len(body)).encode())]})
+    body = json.dumps({"type": "about:blank", "title": title, "status": status, "detail": detail}).encode()
+    await send({"type": "http.response.start", "status": status,
+                "headers": [(b"content-type", PROBLEM_JSON.encode()), (b"content-length", str(len(body)).encode()),
+                            *(extra or [])]})
     await send({"type": "http.response.body", "body": body})

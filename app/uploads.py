@@ -8,6 +8,7 @@ graph. Syntax errors carry their line and column.
 
 from __future__ import annotations
 
+import codecs
 import csv
 import io
 import json
@@ -19,8 +20,10 @@ from typing import IO, Any
 from urllib.parse import quote
 
 import pyoxigraph as ox
+from rdflib import Literal
 
 from .errors import BadRequest, Unprocessable, UnsupportedMediaType
+from .queries import query
 from .terms import is_iri
 from .validation import Report, syntax_report
 
@@ -70,6 +73,79 @@ def media_type(content_type: str | None, filename: str | None = None) -> str:
     raise UnsupportedMediaType(f"Unsupported format {value!r}; use one of: {', '.join(sorted({*FORMATS, CSV}))}")
 
 
+# Compressed files are not inflated (a few kB can inflate to gigabytes): they are named and refused.
+_COMPRESSED = {b"\x1f\x8b": "gzip", b"PK\x03\x04": "zip", b"BZh": "bzip2", b"\xfd7zXZ": "xz",
+               b"(\xb5/\xfd": "zstd", b"7z\xbc\xaf": "7z"}
+MAX_LITERAL_CHARS = 100_000  # a description longer than a novella chapter is a mistake or an attack
+# RDF/XML may declare entities (ontology editors abbreviate namespaces with them); Oxigraph expands
+# them, so nested or long ones are an entity bomb ("billion laughs") and are refused before parsing.
+MAX_ENTITY_CHARS = 512
+MAX_PROLOGUE_BYTES = 1024 * 1024
+_ENTITY = re.compile(rb"<!ENTITY\s+(?:%\s+)?\S+\s+(?:\"([^\"]*)\"|'([^']*)'|(SYSTEM|PUBLIC)\b)")
+_ROOT = re.compile(rb"<[^?!]")
+
+
+def refuse_compressed(head: bytes) -> None:
+    for magic, name in _COMPRESSED.items():
+        if head.startswith(magic):
+            raise UnsupportedMediaType(f"This is a {name}-compressed file: upload it uncompressed "
+                                       "(compressed uploads are not unpacked)")
+
+
+def check_xml_entities(head: bytes) -> None:
+    """Refuse an RDF/XML prologue whose entities could expand without bound; `head` holds at least
+    the prologue (everything before the root element) or MAX_PROLOGUE_BYTES."""
+    root = _ROOT.search(head)
+    prologue = head[:root.start()] if root else head
+    if root is None and len(head) >= MAX_PROLOGUE_BYTES:
+        raise Unprocessable(f"The RDF/XML prologue is longer than {MAX_PROLOGUE_BYTES} bytes")
+    for match in _ENTITY.finditer(prologue):
+        value = match.group(1) if match.group(1) is not None else match.group(2)
+        if value is None:
+            continue  # external entities are never fetched; the parser reports them
+        if b"&" in value or b"%" in value or len(value) > MAX_ENTITY_CHARS:
+            raise Unprocessable("RDF/XML entity declarations may not nest or exceed "
+                                f"{MAX_ENTITY_CHARS} characters (entity expansion is refused)")
+
+
+class _Prefixed:
+    """A stream whose first bytes were already read (to look at them) and are put back in front."""
+
+    def __init__(self, head: bytes, rest: IO[bytes]) -> None:
+        self._head, self._rest = head, rest
+
+    def read(self, size: int | None = -1) -> bytes:
+        if size is None or size < 0:
+            out, self._head = self._head + self._rest.read(), b""
+            return out
+        out, self._head = self._head[:size], self._head[size:]
+        return out + self._rest.read(size - len(out)) if len(out) < size else out
+
+
+def _peek(stream: IO[bytes], size: int) -> tuple[bytes, IO[bytes]]:
+    """The first `size` bytes, and a stream that still reads from the start (seekable or not)."""
+    if getattr(stream, "seekable", lambda: False)():
+        position = stream.tell()
+        head = stream.read(size)
+        stream.seek(position)
+        return head, stream
+    chunks, got = [], 0
+    while got < size and (chunk := stream.read(size - got)):
+        chunks.append(chunk)
+        got += len(chunk)
+    head = b"".join(chunks)
+    return head, _Prefixed(head, stream)  # type: ignore[return-value]
+
+
+def _long_literals(data: ox.Store) -> Report | None:
+    rows = list(data.query(query("upload_long_literal").bind(limit=Literal(MAX_LITERAL_CHARS))))
+    if not rows:
+        return None
+    subject, predicate, length = rows[0]
+    return syntax_report(f"A literal of {length.value} characters ({subject} {predicate}) is longer than "
+                         f"the limit of {MAX_LITERAL_CHARS}")
+
+
 @dataclass
 class Parsed:
     """One upload in a private store (in one graph), or the syntax report that stopped it."""
@@ -84,9 +160,13 @@ def parse(stream: IO[bytes], media: str, base_iri: str, mapping: dict[str, Any] 
     """The upload in a private in-memory store, in `graph` (the default graph if None): the store
     then holds exactly the quads a new dataset adds, ready for one bulk write."""
     target = ox.NamedNode(graph) if graph else ox.DefaultGraph()
+    fmt = FORMATS.get(media)
+    head, stream = _peek(stream, MAX_PROLOGUE_BYTES if fmt == ox.RdfFormat.RDF_XML else 8)
+    refuse_compressed(head)
     if media == CSV:
         return _parse_csv(stream, base_iri, mapping, target)
-    fmt = FORMATS[media]
+    if fmt == ox.RdfFormat.RDF_XML:
+        check_xml_entities(head)
     data = ox.Store()
     try:
         if fmt in (ox.RdfFormat.N_QUADS, ox.RdfFormat.TRIG):
@@ -101,7 +181,8 @@ def parse(stream: IO[bytes], media: str, base_iri: str, mapping: dict[str, Any] 
         return Parsed(None, syntax_report(f"Cannot read the file: {exc}"))
     if len(data) == 0:
         raise Unprocessable("The file holds no triples")
-    return Parsed(data)
+    too_long = _long_literals(data)
+    return Parsed(None, too_long) if too_long else Parsed(data)
 
 
 def _position(exc: SyntaxError) -> tuple[int | None, int | None]:
@@ -113,15 +194,26 @@ def _position(exc: SyntaxError) -> tuple[int | None, int | None]:
 
 # CSV -------------------------------------------------------------------------------------------
 
-def _rows(stream: IO[bytes]) -> Iterator[tuple[int, dict[str, str]]]:
-    text = io.TextIOWrapper(io.BytesIO(stream.read()), encoding="utf-8-sig", newline="")  # any file-like input
-    sample = text.read(4096)
-    text.seek(0)
+def _decode(raw: bytes) -> str | Report:
+    """CSV text is UTF-8 (a byte order mark is fine). Another encoding is named, not guessed: a
+    Latin-1 'é' read as UTF-8 would fail later, or worse, turn into mojibake in the graph."""
+    if raw.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return syntax_report("The CSV file is UTF-16: save it as UTF-8 (in Excel: 'CSV UTF-8')", 1, 1)
     try:
-        dialect = csv.Sniffer().sniff(sample, delimiters=",;\t")
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = raw.count(b"\n", 0, exc.start) + 1
+        column = exc.start - raw.rfind(b"\n", 0, exc.start)
+        return syntax_report(f"The CSV file is not UTF-8: byte 0x{raw[exc.start]:02x} at line {line} is not valid "
+                             "UTF-8 (Latin-1 or Windows-1252?); save it as UTF-8 (in Excel: 'CSV UTF-8')", line, column)
+
+
+def _rows(text: str) -> Iterator[tuple[int, dict[str, str]]]:
+    try:
+        dialect = csv.Sniffer().sniff(text[:4096], delimiters=",;\t")
     except csv.Error:
         dialect = csv.excel
-    reader = csv.DictReader(text, dialect=dialect)
+    reader = csv.DictReader(io.StringIO(text, newline=""), dialect=dialect)
     if reader.fieldnames is None:
         raise Unprocessable("The CSV file is empty: it needs a header row")
     yield 0, {name: name for name in reader.fieldnames}
@@ -173,7 +265,10 @@ def _number(value: str) -> str:
 def _parse_csv(stream: IO[bytes], base_iri: str, mapping: dict[str, Any] | None,
                graph: ox.NamedNode | ox.DefaultGraph) -> Parsed:
     data = ox.Store()
-    rows = _rows(stream)
+    decoded = _decode(stream.read())
+    if isinstance(decoded, Report):
+        return Parsed(None, decoded)
+    rows = _rows(decoded)
     _, header = next(rows)
     columns = _column_map(list(header), mapping)
     language = (mapping or {}).get("language", "nl")
@@ -183,12 +278,13 @@ def _parse_csv(stream: IO[bytes], base_iri: str, mapping: dict[str, Any] | None,
         for _line, row in rows:
             count += 1
             quads += _row_quads(row, columns, base_iri, language)
-    except (UnicodeDecodeError, csv.Error) as exc:
+    except csv.Error as exc:
         return Parsed(None, syntax_report(f"Cannot read the CSV file: {exc}"))
     if not count:
         raise Unprocessable("The CSV file has no rows")
     data.extend(ox.Quad(q.subject, q.predicate, q.object, graph) for q in quads)
-    return Parsed(data, csv_rows=count)
+    too_long = _long_literals(data)
+    return Parsed(None, too_long) if too_long else Parsed(data, csv_rows=count)
 
 
 def _literal(value: str, datatype: str | None = None, language: str | None = None) -> ox.Literal:

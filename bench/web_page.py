@@ -2,14 +2,14 @@
 
 Run standalone: `python bench/web_page.py`. Needs Debian chromium (scripts/install-system-deps),
 Playwright for Python, and npm (axe-core is fetched with `npm pack` into a temporary directory).
-Prints: bytes of HTML+CSS+JS raw and gzip (as a ratio to the vendored Leaflet alone, measured in the
-same run); axe-core violations per page; first paint and load on a throttled "slow phone"
-(4x CPU slowdown, 1.6 Mbit/s, 150 ms RTT) as a ratio to the same page unthrottled.
+Prints: bytes of HTML+CSS+JS (and the first list of places) as the server sends them, uncompressed
+and gzip-compressed (`Accept-Encoding: gzip`), as a ratio to the uncompressed page of the same run;
+axe-core violations per page; first paint and load on a throttled "slow phone" (4x CPU slowdown,
+1.6 Mbit/s, 150 ms RTT) as a ratio to the same page unthrottled. `--weight-only` skips the browser.
 """
 
 from __future__ import annotations
 
-import gzip
 import subprocess
 import sys
 import tarfile
@@ -29,24 +29,33 @@ POINT = "/?lat=53.2179&lon=6.1628&radius=500"
 PAGES = {"visitor": POINT, "place": "/place/rm-7032", "desk": "/desk"}
 
 
+NEARBY = "/places/nearby?lat=53.2179&lon=6.1628&radius=500&limit=20&lang=nl"
+ASSETS = ["/static/web/pvb.css", "/static/vendor/leaflet/leaflet.css", "/static/web/common.js",
+          "/static/vendor/leaflet/leaflet.js", "/static/web/visitor.js"]
+
+
+def _wire(url: str, encoding: str) -> tuple[int, str]:
+    """Bytes the server sends for one URL (not inflated by the client), and the encoding it used."""
+    with httpx.stream("GET", url, headers={"Accept-Encoding": encoding}) as response:
+        return sum(len(chunk) for chunk in response.iter_raw()), response.headers.get("content-encoding", "-")
+
+
 def weight(url: str) -> None:
-    html = httpx.get(url + POINT).text
-    assets = ["/static/web/pvb.css", "/static/vendor/leaflet/leaflet.css", "/static/web/common.js",
-              "/static/vendor/leaflet/leaflet.js", "/static/web/visitor.js"]
-    bodies = {"HTML": html.encode()} | {a: httpx.get(url + a).content for a in assets}
-    leaflet = bodies["/static/vendor/leaflet/leaflet.js"] + bodies["/static/vendor/leaflet/leaflet.css"]
-    base_gz = len(gzip.compress(leaflet, 6))
-    print(f"{'file':42} {'bytes':>8} {'gzip':>8}")
-    for name, body in bodies.items():
-        print(f"{name:42} {len(body):8d} {len(gzip.compress(body, 6)):8d}")
-    total = sum(len(b) for b in bodies.values())
-    total_gz = sum(len(gzip.compress(b, 6)) for b in bodies.values())
-    own = {k: v for k, v in bodies.items() if "vendor" not in k}
-    own_gz = sum(len(gzip.compress(b, 6)) for b in own.values())
-    print(f"{'visitor page total (HTML+CSS+JS)':42} {total:8d} {total_gz:8d}"
-          f"   = {total_gz / base_gz:.2f}x Leaflet alone ({base_gz} B gzip)")
-    print(f"{'  of which our own HTML+CSS+JS':42} {sum(len(b) for b in own.values()):8d} {own_gz:8d}"
-          f"   = {own_gz / base_gz:.2f}x Leaflet alone")
+    """The visitor page as a phone downloads it (HTML, CSS, JS and the first list of places), as served
+    uncompressed and with `Accept-Encoding: gzip`; ratios against the uncompressed page of this run."""
+    paths = {"HTML": POINT} | {a: a for a in ASSETS} | {"places nearby (JSON)": NEARBY}
+    rows = {name: (_wire(url + path, "identity"), _wire(url + path, "gzip")) for name, path in paths.items()}
+    print(f"{'file':42} {'identity':>9} {'gzip':>8} {'ratio':>6}")
+    for name, ((plain, _), (zipped, coding)) in rows.items():
+        print(f"{name:42} {plain:9d} {zipped:8d} {zipped / plain:6.2f}  ({coding})")
+    total = sum(plain for (plain, _), _ in rows.values())
+    total_gz = sum(zipped for _, (zipped, _) in rows.values())
+    own = [r for name, r in rows.items() if "vendor" not in name]
+    own_plain, own_gz = sum(p for (p, _), _ in own), sum(z for _, (z, _) in own)
+    leaflet = sum(z for name, (_, (z, _)) in rows.items() if "vendor/leaflet" in name)
+    print(f"{'visitor page total':42} {total:9d} {total_gz:8d} {total_gz / total:6.2f}"
+          f"   (Leaflet is {leaflet / total_gz:.0%} of the compressed page)")
+    print(f"{'  of which our own HTML+CSS+JS+JSON':42} {own_plain:9d} {own_gz:8d} {own_gz / own_plain:6.2f}")
 
 
 def axe_source(tmp: Path) -> str:
@@ -113,7 +122,8 @@ def main() -> None:
         server.start()
         try:
             weight(server.url)
-            checks(server.url, axe_source(tmp))
+            if "--weight-only" not in sys.argv:
+                checks(server.url, axe_source(tmp))
         finally:
             server.stop()
 

@@ -36,13 +36,29 @@ def test_place_as_rdf(client, accept, fmt) -> None:
     assert URIRef(BASE + "id/story/dorpskerken-van-achtkarspelen") in set(graph.subjects())
 
 
-def test_place_page(client) -> None:
-    response = client.get("/id/place/rm-7032", headers={"accept": "text/html,*/*;q=0.8"})
+@pytest.mark.parametrize("request_", [{"headers": {"accept": "text/html,application/xhtml+xml,*/*;q=0.8"}},
+                                      {"params": {"format": "html"}}])
+def test_place_iri_sends_browsers_to_the_place_page(client, request_) -> None:
+    """A browser at a place's IRI is sent (303 See Other) to the place's page, its one shareable URL."""
+    response = client.get("/id/place/rm-7032", follow_redirects=False, **request_)
+    assert response.status_code == 303
+    assert response.headers["location"] == "http://testserver/place/rm-7032"
+    assert "Accept" in response.headers["vary"].split(", ")
+    page = client.get(response.headers["location"])
+    assert page.status_code == 200 and "<h1>Kerk, Geawei 15, Augustinusga</h1>" in page.text
+    # the page names itself, in every kind of metadata, by the URL the browser was sent to
+    assert f'<link rel="canonical" href="{response.headers["location"]}">' in page.text
+    assert f'<meta property="og:url" content="{response.headers["location"]}">' in page.text
+    assert client.get("/id/place/rm-0", headers={"accept": "text/html"}, follow_redirects=False).status_code == 404
+
+
+def test_resource_page(client) -> None:
+    """Other kinds of resource have the generic Linked Data page."""
+    response = client.get("/id/story/dorpskerken-van-achtkarspelen", headers={"accept": "text/html,*/*;q=0.8"})
     assert response.status_code == 200 and response.headers["content-type"].startswith("text/html")
     text = response.text
-    assert "<h1>Kerk, Geawei 15, Augustinusga</h1>" in text
-    assert "53.217949, 6.162806" in text and "<svg" in text
-    assert 'href="/id/story/dorpskerken-van-achtkarspelen"' in text and "Dorpskerken van Achtkarspelen" in text
+    assert "<h1>Dorpskerken van Achtkarspelen</h1>" in text
+    assert 'href="/id/place/rm-7032"' in text  # a browser following it is sent to the place page
     assert 'rel="alternate" type="text/turtle"' in text
 
 

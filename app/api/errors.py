@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import logging
 
 from fastapi import FastAPI, Request
@@ -19,10 +20,21 @@ _TITLES = {400: "Bad Request", 401: "Unauthorized", 403: "Forbidden", 404: "Not 
            503: "Service Unavailable"}
 
 
+class ProblemResponse(JSONResponse):
+    media_type = PROBLEM_JSON
+
+    def render(self, content: object) -> bytes:
+        """As JSONResponse, but a detail echoing a lone surrogate from the request is escaped, not a 500."""
+        try:
+            return super().render(content)
+        except UnicodeEncodeError:
+            return json.dumps(content, ensure_ascii=True, separators=(",", ":")).encode("ascii")
+
+
 def problem_response(status: int, detail: str, *, title: str | None = None, errors: list | None = None,
                      headers: dict[str, str] | None = None) -> JSONResponse:
     body = problem_body(status, title or _TITLES.get(status, "Error"), detail, errors)
-    return JSONResponse(body, status_code=status, headers=headers, media_type=PROBLEM_JSON)
+    return ProblemResponse(body, status_code=status, headers=headers)
 
 
 def install(app: FastAPI) -> None:

@@ -6,10 +6,11 @@ import re
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Request
-from fastapi.responses import HTMLResponse, Response
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from ..errors import NotAcceptable, NotFound
 from ..linkeddata import RDF_TYPES, describe, page, serialize, void_description
+from ..pages import place_key
 from ..sparql import negotiate
 from .deps import LanguagesDep, SettingsDep, StoreDep
 
@@ -51,6 +52,10 @@ def resource(kind: str, key: str, request: Request, store: StoreDep, settings: S
     ntriples = describe(store, iri, kind)
     url = str(request.url.replace(query=""))
     headers = {"Vary": "Accept", "Link": _link_header(url, OFFERED)}
+    if media_type == HTML and kind == "place":
+        # a place's HTML view is its visitor page: one stable URL to share (httprange-14: 303, not 200)
+        page_url = request.url_for("place_page", key=place_key(settings.base_iri, iri))
+        return RedirectResponse(str(page_url), status_code=303, headers=headers)
     if media_type == HTML:
         names = {t: n for n, t in FORMAT_NAMES.items()}
         alternates = [(t, names[t]) for t in OFFERED if t != HTML]
