@@ -27,6 +27,7 @@ from .lang import pick, text
 from .queries import query
 from .settings import Settings
 from .store import GraphStore
+from .terms import is_true
 
 COUNTED = {"tags": "tagging", "comments": "commenting", "stories": "describing", "sources": "linking",
            "bookmarks": "bookmarking"}
@@ -119,7 +120,7 @@ def skeleton(store: GraphStore, settings: Settings, place: str, *, comments_offs
             item = _item(docs[iri])
             item["target"] = {"id": item.pop("body")}
             link_items.append(item)
-    tags = [(str(row["tag"]), str(row.get("official")) == "true", int(row["n"]))  # type: ignore[call-overload]
+    tags = [(str(row["tag"]), is_true(row.get("official")), int(row["n"]))  # type: ignore[call-overload]
             for row in store.select(query("place_tags").bind(place=URIRef(place)))]
     agents = {d["creator"]["id"] for d in docs.values()} | {d["speaksFor"]["id"] for d in docs.values()
                                                             if "speaksFor" in d}

@@ -29,6 +29,11 @@ def iri(value: str) -> URIRef:
     return URIRef(value)
 
 
+def is_true(value: object) -> bool:
+    """A computed boolean from any engine: Virtuoso 7 answers `true` and BOUND() as the integer 1."""
+    return str(value) in ("true", "1")
+
+
 def sparql_term(term: Node | str | int | float | bool) -> str:
     """SPARQL syntax of one term; raises on anything that could break out of its position."""
     if isinstance(term, bool):

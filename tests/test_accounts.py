@@ -131,9 +131,9 @@ def test_credentials_never_leave_the_private_graph(writable_client):
                             'FILTER(!STRSTARTS(STR(?g), "urn:pvb:private:")) }')
 
 
-def test_cli_creates_and_lists_users(fresh_store_dir):
+def test_cli_creates_and_lists_users(fresh_store):
     def pvb(*args):
-        return subprocess.run([sys.executable, "-m", "app.cli", *args, "--store", str(fresh_store_dir)],
+        return subprocess.run([sys.executable, "-m", "app.cli", *args, "--store", str(fresh_store)],
                               capture_output=True, text=True, timeout=300)
 
     made = pvb("users", "create", "ines", "--password", "a strong passphrase", "--role", "curator",
@@ -149,10 +149,10 @@ def test_cli_creates_and_lists_users(fresh_store_dir):
     assert "admin" in lines["jan"] and "kees" not in lines
 
 
-def test_brute_force_logins_are_throttled_per_account(fresh_store_dir):
+def test_brute_force_logins_are_throttled_per_account(fresh_store):
     from .conftest import make_client
 
-    with make_client(fresh_store_dir, login_failures_per_account=3) as c:
+    with make_client(fresh_store, login_failures_per_account=3) as c:
         register(c, "lotte")
         for _ in range(3):
             assert c.post("/auth/token", data={"username": "lotte", "password": "guess guess guess"}).status_code == 401

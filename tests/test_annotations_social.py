@@ -287,8 +287,8 @@ def test_hidden_annotations_are_only_in_the_private_graph(writable_client):
     assert c.get("/annotations/").json()["total"] == 2
 
 
-def test_held_first_posts_and_link_spam(fresh_store_dir):
-    with make_client(fresh_store_dir, hold_first_posts=1) as c:
+def test_held_first_posts_and_link_spam(fresh_store):
+    with make_client(fresh_store, hold_first_posts=1) as c:
         register(c, "nieuw")
         from .conftest import login
 
@@ -309,8 +309,8 @@ def test_held_first_posts_and_link_spam(fresh_store_dir):
         assert post(c, new, "commenting", body=text("Tweede bericht")).status_code == 409  # repeated post
 
 
-def test_rate_limits_per_account_and_address(fresh_store_dir):
-    with make_client(fresh_store_dir, rate_per_account=3, rate_per_address=5) as c:
+def test_rate_limits_per_account_and_address(fresh_store):
+    with make_client(fresh_store, rate_per_account=3, rate_per_address=5) as c:
         anna, bert = create_user(c, "anna"), create_user(c, "bert")
         for n in range(3):
             assert post(c, anna, "commenting", body=text(f"bericht {n}")).status_code == 201

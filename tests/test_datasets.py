@@ -191,10 +191,10 @@ def test_csv_mapping_naming_missing_columns_is_refused(writable_client, curator)
     assert r.status_code == 422 and "hoogte" in r.json()["detail"]
 
 
-def test_upload_over_the_size_limit_is_413(fresh_store_dir):
+def test_upload_over_the_size_limit_is_413(fresh_store):
     from .conftest import make_client
 
-    with make_client(fresh_store_dir, max_upload_bytes=200) as c:
+    with make_client(fresh_store, max_upload_bytes=200) as c:
         headers = create_user(c, "fenna", role="curator", institution="Fries Museum")
         r = post(c, TTL, "text/turtle", headers, id="big")
         assert r.status_code == 413

@@ -42,18 +42,18 @@ def test_pvb_validate_prints_the_report_and_fails_on_violations():
     assert "sh:ValidationReport" in turtle.stdout
 
 
-def test_pvb_datasets_upload(fresh_store_dir):
+def test_pvb_datasets_upload(fresh_store):
     r = pvb("datasets", "upload", str(DATA / "museum.csv"), "--mapping", str(DATA / "museum-mapping.json"),
-            "--title", "Collectie", "--license", CC0, "--institution", "Fries Museum", "--store", str(fresh_store_dir),
+            "--title", "Collectie", "--license", CC0, "--institution", "Fries Museum", "--store", str(fresh_store),
             "--quiet")
     assert r.returncode == 0, r.stderr
     assert "collectie: version 1, 161 triples" in r.stdout
     again = pvb("datasets", "upload", str(DATA / "museum.csv"), "--mapping", str(DATA / "museum-mapping.json"),
                 "--title", "Collectie", "--license", CC0, "--institution", "Fries Museum",
-                "--store", str(fresh_store_dir), "--quiet")
+                "--store", str(fresh_store), "--quiet")
     assert again.returncode == 0 and "version 2" in again.stdout
     bad = pvb("datasets", "upload", str(DATA / "broken-monuments.ttl"), "--title", "Kapot", "--license", CC0,
-              "--institution", "Fries Museum", "--store", str(fresh_store_dir), "--quiet")
+              "--institution", "Fries Museum", "--store", str(fresh_store), "--quiet")
     assert bad.returncode == 2 and "does not validate" in bad.stderr
 
 

@@ -83,8 +83,8 @@ def test_format_parameter_and_errors(client) -> None:
         assert response.headers["content-type"] == "application/problem+json"
 
 
-def test_private_statements_never_reach_a_page(fresh_store_dir) -> None:
-    with make_client(fresh_store_dir) as private_client:
+def test_private_statements_never_reach_a_page(fresh_store) -> None:
+    with make_client(fresh_store) as private_client:
         private_client.app.state.store.update(
             f'INSERT DATA {{ GRAPH <urn:pvb:private:x> {{ <{place(7032)}> <urn:pvb:secret> "hidden-value" . '
             f'<{BASE}id/place/only-private> <urn:pvb:secret> "hidden-value" . }} }}')

@@ -83,7 +83,7 @@ def sorted_dump(path):
     return sorted(gzip.decompress(path.read_bytes()).splitlines())
 
 
-def test_dump_restore_dump_is_identical_and_the_api_answers_the_same(writable_client, fresh_store_dir, tmp_path):
+def test_dump_restore_dump_is_identical_and_the_api_answers_the_same(writable_client, tmp_path):
     c = writable_client
     create_user(c, "operator", role="admin")  # private account data must survive too
     before = c.get("/places/rm-7032").json()
@@ -106,10 +106,10 @@ def test_dump_restore_dump_is_identical_and_the_api_answers_the_same(writable_cl
         again.post("/auth/token", data={"username": "operator", "password": "correct horse battery"}).raise_for_status()
 
 
-def test_restore_refuses_a_store_with_data(fresh_store_dir, tmp_path):
+def test_restore_refuses_a_store_with_data(fresh_store, tmp_path):
     empty_dump = tmp_path / "d.nq.gz"
     empty_dump.write_bytes(gzip.compress(b""))
-    result = run_pvb("restore", str(empty_dump), "--store", str(fresh_store_dir))
+    result = run_pvb("restore", str(empty_dump), "--store", str(fresh_store))
     assert result.returncode == 2 and "empty store" in result.stderr
 
 

@@ -137,12 +137,12 @@ def test_example_queries_run(client) -> None:
     assert mills
 
 
-def test_row_cap_and_time_limit(fresh_store_dir) -> None:
-    with make_client(fresh_store_dir, sparql_max_rows=10) as capped:
+def test_row_cap_and_time_limit(fresh_store) -> None:
+    with make_client(fresh_store, sparql_max_rows=10) as capped:
         response = capped.get("/sparql", params={"query": "SELECT * WHERE { ?s ?p ?o } LIMIT 11"})
         assert response.status_code == 400 and "more than 10 rows" in response.json()["detail"]
         assert capped.get("/sparql", params={"query": "SELECT * WHERE { ?s ?p ?o } LIMIT 10"}).status_code == 200
-    with make_client(fresh_store_dir, sparql_timeout=1.0, sparql_max_rows=10**12) as limited:
+    with make_client(fresh_store, sparql_timeout=1.0, sparql_max_rows=10**12) as limited:
         started = time.monotonic()
         response = limited.get("/sparql", params={"query": "SELECT ?a ?d WHERE { ?a ?b ?c . ?d ?e ?f }"})
         elapsed = time.monotonic() - started

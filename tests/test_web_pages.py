@@ -93,9 +93,9 @@ def test_place_feed_is_atom(client):
     assert feed.find("{http://www.w3.org/2005/Atom}link[@rel='alternate']").get("href").endswith("/place/rm-7032")
 
 
-def test_feed_lists_annotations_and_escapes_their_text(fresh_store_dir):
+def test_feed_lists_annotations_and_escapes_their_text(fresh_store):
     """Contributions are read from the public annotations graph, replies included; hidden ones are not."""
-    with make_client(fresh_store_dir) as c:
+    with make_client(fresh_store) as c:
         c.app.state.store.update("""
         PREFIX oa: <http://www.w3.org/ns/oa#> PREFIX dcterms: <http://purl.org/dc/terms/>
         PREFIX rdf: <http://www.w3.org/1999/02/22-rdf-syntax-ns#> PREFIX foaf: <http://xmlns.com/foaf/0.1/>
@@ -141,9 +141,9 @@ def test_static_files_are_served(client):
                                                                                        "application/javascript"))
 
 
-def test_institution_feeds_cover_its_places(fresh_store_dir):
+def test_institution_feeds_cover_its_places(fresh_store):
     """A comment on a place the institution publishes a story about appears in its Atom and AS2 feeds."""
-    with make_client(fresh_store_dir) as c:
+    with make_client(fresh_store) as c:
         c.app.state.store.update("""
         PREFIX oa: <http://www.w3.org/ns/oa#> PREFIX dcterms: <http://purl.org/dc/terms/>
         PREFIX rdf: <http://www.w3.org/1999/02/22-rdf-syntax-ns#> PREFIX xsd: <http://www.w3.org/2001/XMLSchema#>
