@@ -10,14 +10,6 @@ from rdflib.namespace import RDF
 
 from tests.conftest import BASE, make_client, place
 
-
-@pytest.fixture(scope="module")
-def client(embedded_client):
-    """The embedded store: these tests pin the endpoint's own behaviour; tests/test_sparql_backends.py
-    runs the endpoint on every backend."""
-    return embedded_client
-
-
 VOID = "http://rdfs.org/ns/void#"
 
 

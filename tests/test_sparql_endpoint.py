@@ -13,14 +13,6 @@ from app.settings import Settings
 from app.sparql import QueryShape, SparqlEndpoint, inspect_query
 from tests.conftest import make_client, place
 
-
-@pytest.fixture(scope="module")
-def client(embedded_client):
-    """The embedded store: these tests pin the endpoint's own behaviour; tests/test_sparql_backends.py
-    runs the endpoint on every backend."""
-    return embedded_client
-
-
 ASK_ANY = "ASK { ?s ?p ?o }"
 SELECT_7032 = f"SELECT ?label WHERE {{ <{place(7032)}> <http://www.w3.org/2000/01/rdf-schema#label> ?label }}"
 

@@ -52,6 +52,7 @@ SYSTEM_GRAPH_PREFIXES = (
     "http://www.openlinksw.com/schemas/", "http://www.w3.org/ns/ldp#", "http://localuriqaserver/",
     "http://www.w3.org/2002/07/owl#", "virtrdf", "urn:rules.", "http://localhost:8890/",
 )
+_SYNTAX = ox.Store()  # empty, in memory: checks query syntax only
 _FLOAT_TYPES = {XSD + "double", XSD + "float", XSD + "decimal"}
 _INTEGER_TYPES = {XSD + t for t in ("int", "long", "short", "byte", "nonNegativeInteger", "unsignedInt")}
 
@@ -271,6 +272,10 @@ class RemoteStore(GraphStore):
                       base_iri: str | None = None) -> tuple[str, bytes]:
         """The protocol's own dataset parameters carry the graphs; the answer is re-serialized here so
         the row cap, the deadline and the formats behave exactly as on the embedded store."""
+        try:  # parsed (not run: results are lazy) by the embedded engine: the same 400, with line:column
+            _SYNTAX.query(query, base_iri=base_iri)
+        except SyntaxError as exc:
+            raise BadRequest(f"SPARQL syntax error: {exc}", title="Malformed Query") from exc
         if base_iri and not query.lstrip().upper().startswith("BASE"):
             query = f"BASE <{base_iri}>\n{query}"
         default = list(default_graphs)
