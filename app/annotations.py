@@ -349,22 +349,22 @@ def submission_rows(settings: Settings, user: User, address: str, about: str, ki
 
 
 def _check_duplicate(store: GraphStore, settings: Settings, user: User, draft: Draft, own: str | None) -> None:
+    """The same text lately, or the same tag, link or bookmark on the same target: a 409."""
     body = draft.bodies[0] if draft.bodies else None
-    checks = []
+    creator = URIRef(user.agent)
+    found: list[str] = []
     if body is not None and body.value is not None:
-        checks.append({"creator": URIRef(user.agent), "text": Literal(body.value),
-                       "since": _dt(now() - timedelta(seconds=settings.duplicate_window_seconds))})
+        found += [str(r["annotation"]) for r in store.select(query("annotation_same_text").bind(
+            creator=creator, text=Literal(body.value),
+            since=_dt(now() - timedelta(seconds=settings.duplicate_window_seconds))))]
     if draft.motivation in ("tagging", "linking", "bookmarking"):
-        checks.append({"creator": URIRef(user.agent), "target": URIRef(draft.target),
-                       "motivation": URIRef(OA + draft.motivation),
-                       "body": URIRef(body.iri) if body is not None and body.iri else None})
-    for binding in checks:
-        rows = store.select(query("annotation_duplicates").bind(**binding))
-        if draft.motivation == "bookmarking":
-            rows = [r for r in rows if "body" not in r]
-        others = [str(r["annotation"]) for r in rows if str(r["annotation"]) != own]
-        if others:
-            raise Conflict("You already posted this", headers={"Location": others[0]})
+        wanted = body.iri if body is not None and body.iri else None
+        found += [str(r["annotation"]) for r in store.select(query("annotation_same_target").bind(
+            creator=creator, target=URIRef(draft.target), motivation=URIRef(OA + draft.motivation)))
+            if wanted is None or str(r.get("body")) == wanted]
+    others = [a for a in found if a != own]
+    if others:
+        raise Conflict("You already posted this", headers={"Location": others[0]})
 
 
 def _looks_like_spam(settings: Settings, draft: Draft) -> str | None:
