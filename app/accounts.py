@@ -108,11 +108,11 @@ def create_account(store: GraphStore, base_iri: str, username: str, password: st
         role=[Literal(r) for r in sorted({"visitor", *roles})], email=Literal(email) if email else None,
         created=Literal(datetime.now(UTC).isoformat(timespec="seconds"), datatype=XSD.dateTime),
         displayName=Literal(display)))
-    created = find_account(store, name)  # the first account with the name, should two have got it
-    if created is None or created.account != str(account):
+    holders = {str(r["account"]) for r in store.select(query("account_login").bind(username=Literal(name)))}
+    if holders != {str(account)}:  # the name was taken (or is being taken right now): ours goes
         store.update(query("account_discard").bind(account=account))
         raise Conflict(f"username {name!r} is taken")
-    return created
+    return find_account(store, name)
 
 
 def find_account(store: GraphStore, username: str) -> User | None:

@@ -138,7 +138,8 @@ def _peek(stream: IO[bytes], size: int) -> tuple[bytes, IO[bytes]]:
 
 
 def _long_literals(data: ox.Store) -> Report | None:
-    rows = list(data.query(query("upload_long_literal").bind(limit=Literal(MAX_LITERAL_CHARS))))
+    rows = list(data.query(query("upload_long_literal").bind(limit=Literal(MAX_LITERAL_CHARS)),
+                           use_default_graph_as_union=True))  # the upload sits in its dataset graph
     if not rows:
         return None
     subject, predicate, length = rows[0]

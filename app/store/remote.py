@@ -38,7 +38,14 @@ from ..errors import BadRequest, NotAcceptable, QueryTimeout, StoreUnavailable
 from .base import GraphStore, Row
 from .embedded import rdf_format, serialize_result
 from .results import RESULT_MEDIA_TYPES, parse_csv, serialize_boolean
-from .rewrite import LEXICAL_SUFFIX, query_form, single_values_to_bind, split_big_inserts, with_lexical_columns
+from .rewrite import (
+    LEXICAL_SUFFIX,
+    blank_insert_data_as_template,
+    query_form,
+    single_values_to_bind,
+    split_big_inserts,
+    with_lexical_columns,
+)
 
 log = logging.getLogger(__name__)
 XSD = "http://www.w3.org/2001/XMLSchema#"
@@ -316,7 +323,7 @@ class RemoteStore(GraphStore):
         if self._virtuoso is None:
             self.ping()  # learn the engine from its Server header
         if self._virtuoso:
-            update = single_values_to_bind(split_big_inserts(update))
+            update = single_values_to_bind(split_big_inserts(blank_insert_data_as_template(update)))
         wrapper = self._wrapper(self.update_url, self.bulk_timeout if len(update) > BULK_BYTES else None)
         wrapper.setQuery(update)
         wrapper.queryType = "INSERT"  # the wrapper guesses the kind from the text; this is an update

@@ -180,6 +180,31 @@ def _instantiate(template: list[tuple[str, str]], binding: dict[str, str | None]
     return out
 
 
+def blank_insert_data_as_template(update: str) -> str:
+    """`INSERT DATA { … _:b … }` → `INSERT { … _:b … } WHERE {}`. Virtuoso 7 refuses blank nodes in
+    INSERT DATA ("not allowed in a constant clause"); a template over one empty solution makes the
+    same new nodes, one per label."""
+    if "_:" not in update and "[" not in update:
+        return update
+    toks = tokens(update)
+    out: list[str] = []
+    changed = False
+    i = 0
+    while i < len(toks):
+        if (toks[i][1].upper() == "INSERT" and i + 2 < len(toks) and toks[i + 1][1].upper() == "DATA"
+                and toks[i + 2] == ("punct", "{")):
+            end = _block(toks, i + 2)
+            block = toks[i + 2:end]
+            if any(kind == "word" and (text.startswith("_:") or "[" in text) for kind, text in block):
+                out.extend(["INSERT", *(t[1] for t in block), "WHERE", "{", "}"])
+                changed = True
+                i = end
+                continue
+        out.append(toks[i][1])
+        i += 1
+    return " ".join(out) if changed else update
+
+
 def split_big_inserts(update: str) -> str:
     """The update with every big VALUES-fed INSERT turned into bounded INSERT DATA operations."""
     if "VALUES" not in update.upper():
