@@ -281,6 +281,16 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
         session.exitstatus = pytest.ExitCode.TESTS_FAILED
 
 
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """PVB_TEST_ONLY_PARAMETRISED=1: only the tests that run per backend (scripts/test runs each
+    remote backend in a process of its own, after one run of everything on the embedded store)."""
+    if os.environ.get("PVB_TEST_ONLY_PARAMETRISED") != "1":
+        return
+    keep = [item for item in items if "backend" in getattr(getattr(item, "callspec", None), "params", {})]
+    config.hook.pytest_deselected(items=[item for item in items if item not in keep])
+    items[:] = keep
+
+
 def pytest_terminal_summary(terminalreporter, exitstatus, config) -> None:  # noqa: ANN001
     for backend, reason in _skipped.items():
         terminalreporter.write_line(f"backend {backend} skipped: {reason}")
