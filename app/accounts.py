@@ -112,7 +112,7 @@ def create_account(store: GraphStore, base_iri: str, username: str, password: st
     if holders != {str(account)}:  # the name was taken (or is being taken right now): ours goes
         store.update(query("account_discard").bind(account=account))
         raise Conflict(f"username {name!r} is taken")
-    return find_account(store, name)
+    return load_user(store, str(account))  # type: ignore[return-value]
 
 
 def find_account(store: GraphStore, username: str) -> User | None:

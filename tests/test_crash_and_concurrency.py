@@ -20,6 +20,7 @@ from app.derived import derived_graph
 from app.geo import CELL_PRECISIONS, geohash_many
 from app.store.embedded import EmbeddedStore
 
+from .datagen import places_ntriples
 from .live_server import BASE, PvbServer, add_accounts
 
 ANNO = "http://www.w3.org/ns/anno.jsonld"
@@ -212,16 +213,8 @@ CENTRE = (52.0045, 5.0)  # far from the sample data: only this dataset's places 
 
 def _polder(version: int) -> bytes:
     """A small dataset of PLACES places; each version renames them, so a re-upload really replaces."""
-    double = "^^<http://www.w3.org/2001/XMLSchema#double>"
-    lines = []
-    for n in range(PLACES):
-        s = f"<http://example.org/polder/place/{n}>"
-        lines += [f'{s} <http://www.w3.org/2000/01/rdf-schema#label> "Polderplek {n} (versie {version})"@nl .',
-                  f'{s} <http://www.w3.org/2003/01/geo/wgs84_pos#lat> "{52.0 + n / 1000}"{double} .',
-                  f'{s} <http://www.w3.org/2003/01/geo/wgs84_pos#long> "5.0"{double} .',
-                  f'{s} <http://purl.org/dc/terms/identifier> "P{n}" .',
-                  f"{s} <http://www.w3.org/1999/02/22-rdf-syntax-ns#type> <https://w3id.org/pvb/ns#HeritagePlace> ."]
-    return ("\n".join(lines) + "\n").encode()
+    return places_ntriples("http://example.org/polder/place/", PLACES, lambda n: f"Polderplek {n} (versie {version})",
+                           lambda n: (52.0 + n / 1000, 5.0), lambda n: f"P{n}")
 
 
 def _polder_place(n: int) -> str:

@@ -18,6 +18,7 @@ from app.derived import derived_graph
 from app.store.embedded import EmbeddedStore
 
 from .conftest import BASE
+from .datagen import places_ntriples
 
 DATA = Path(__file__).parent / "data"
 ROOT = Path(__file__).resolve().parents[1]
@@ -63,20 +64,11 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-DOUBLE = "^^<http://www.w3.org/2001/XMLSchema#double>"
 
 
 def _big_ntriples(places: int) -> bytes:
-    lines = []
-    for n in range(places):
-        s = f"<http://example.org/groot/place/{n}>"
-        lat, lon = 52.0 + (n % 1000) / 1000, 5.0 + (n // 1000) / 100
-        lines += [f'{s} <http://www.w3.org/2000/01/rdf-schema#label> "Plek {n}"@nl .',
-                  f'{s} <http://www.w3.org/2003/01/geo/wgs84_pos#lat> "{lat}"{DOUBLE} .',
-                  f'{s} <http://www.w3.org/2003/01/geo/wgs84_pos#long> "{lon}"{DOUBLE} .',
-                  f'{s} <http://purl.org/dc/terms/identifier> "G{n}" .',
-                  f'{s} <http://www.w3.org/1999/02/22-rdf-syntax-ns#type> <https://w3id.org/pvb/ns#HeritagePlace> .']
-    return ("\n".join(lines) + "\n").encode()
+    return places_ntriples("http://example.org/groot/place/", places, lambda n: f"Plek {n}",
+                           lambda n: (52.0 + (n % 1000) / 1000, 5.0 + (n // 1000) / 100), lambda n: f"G{n}")
 
 
 def _state(store_dir: Path) -> tuple[int, int, int]:
