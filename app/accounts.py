@@ -183,7 +183,7 @@ def record_login_failure(store: GraphStore, secret: str, username: str, address:
         failure=URIRef(f"urn:pvb:login-failure:{uuid.uuid4().hex}"),
         usernameHash=_keyed(secret, username.strip().lower()), addressHash=_keyed(secret, address),
         now=Literal(now.isoformat(timespec="seconds"), datatype=XSD.dateTime),
-        before=Literal((now - window).isoformat(timespec="seconds"), datatype=XSD.dateTime)))
+        before=Literal((now - window).isoformat(timespec="seconds"), datatype=XSD.dateTime)), public=False)
 
 
 def _token_hash(secret: str, token: str) -> Literal:
@@ -196,7 +196,7 @@ def issue_token(store: GraphStore, secret: str, user: User, lifetime: timedelta)
     store.update(query("token_create").bind(
         token=URIRef(f"urn:pvb:token:{uuid.uuid4().hex}"), tokenHash=_token_hash(secret, token),
         account=URIRef(user.account),
-        expires=Literal(expires.isoformat(timespec="seconds"), datatype=XSD.dateTime)))
+        expires=Literal(expires.isoformat(timespec="seconds"), datatype=XSD.dateTime)), public=False)
     return token, int(lifetime.total_seconds())
 
 
@@ -220,11 +220,11 @@ def user_for_token(store: GraphStore, secret: str, token: str) -> User:
 
 
 def revoke_token(store: GraphStore, secret: str, token: str) -> None:
-    store.update(query("token_revoke").bind(tokenHash=_token_hash(secret, token)))
+    store.update(query("token_revoke").bind(tokenHash=_token_hash(secret, token)), public=False)
 
 
 def revoke_all_tokens(store: GraphStore, user: User) -> None:
-    store.update(query("token_revoke").bind(account=URIRef(user.account)))
+    store.update(query("token_revoke").bind(account=URIRef(user.account)), public=False)
 
 
 def list_accounts(store: GraphStore) -> list[User]:

@@ -441,6 +441,12 @@ def with_touch(update: str, places: Iterable[str]) -> str:
                                                        version=Literal(uuid.uuid4().hex))])
 
 
+def _public(motivations: set[str], places: Iterable[str]) -> bool:
+    """Whether an annotation write can change cached views beyond its places' social contexts,
+    which `with_touch` renews: a tag relates its place to every other place with that tag."""
+    return "tagging" in motivations or not places
+
+
 def _moderation_rows(settings: Settings, iri: str, action: str, by: str, reason: str | None) -> list[tuple]:
     node = URIRef(f"urn:pvb:moderation:{uuid.uuid4().hex}")
     rows = [(node, RDF.type, URIRef(OA + "Annotation")), (node, URIRef(OA + "motivatedBy"), URIRef(OA + "moderating")),
@@ -483,7 +489,8 @@ def create(store: GraphStore, settings: Settings, user: User, raw: bytes, addres
     places = thread_places(store, [draft.target]) if draft.motivation == "replying" else {draft.target}
     store.update(with_touch(query("annotation_write").bind(
         annotation=URIRef(iri), rows={("g", "s", "p", "o"): rows, ("tag", "tagLabel", "scheme"): [
-            (URIRef(t), Literal(label), URIRef(tag_scheme(settings))) for t, label in tags]}), places))
+            (URIRef(t), Literal(label), URIRef(tag_scheme(settings))) for t, label in tags]}), places),
+        public=_public({draft.motivation}, places))
     return Written(iri, revision, read(store, settings, iri, graph=str(graph)), held=held)
 
 
@@ -527,7 +534,8 @@ def replace(store: GraphStore, settings: Settings, user: User, iri: str, raw: by
     store.update(with_touch(query("annotation_write").bind(
         annotation=URIRef(iri), revision=Literal(found.revision), graph=URIRef(found.graph),
         rows={("g", "s", "p", "o"): rows, ("tag", "tagLabel", "scheme"): [
-            (URIRef(t), Literal(label), URIRef(tag_scheme(settings))) for t, label in tags]}), places))
+            (URIRef(t), Literal(label), URIRef(tag_scheme(settings))) for t, label in tags]}), places),
+        public=_public({found.motivation, draft.motivation}, places))
     after = locate(store, iri)
     if after is None or after.revision != revision:
         raise PreconditionFailed("The annotation changed while you edited it: GET it again, then retry")
@@ -538,9 +546,10 @@ def delete(store: GraphStore, user: User, iri: str, if_match: str | None) -> Non
     found = _mine(locate(store, iri), user, iri, "delete")
     if if_match is not None:
         _if_match(if_match, found.revision)
+    places = thread_places(store, [iri])
     store.update(with_touch(query("annotation_delete").bind(
-        annotation=URIRef(iri), revision=Literal(found.revision), graph=URIRef(found.graph)),
-        thread_places(store, [iri])))
+        annotation=URIRef(iri), revision=Literal(found.revision), graph=URIRef(found.graph)), places),
+        public=_public({found.motivation}, places))
     if locate(store, iri) is not None:
         raise PreconditionFailed("The annotation changed while you deleted it: GET it again, then retry")
 

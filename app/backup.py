@@ -29,7 +29,8 @@ def restore(store: GraphStore, source: BinaryIO) -> None:
     if store.quad_count():
         raise Conflict("Restore needs an empty store: this one holds data")
     with gzip.GzipFile(fileobj=source, mode="rb") as unzipped:
-        store.load(unzipped, "application/n-quads", atomic=False)  # type: ignore[arg-type]
+        # public=False: an exact copy, generation included (an empty store had none to cache under)
+        store.load(unzipped, "application/n-quads", atomic=False, public=False)  # type: ignore[arg-type]
 
 
 def copy_stream(source: BinaryIO, target: BinaryIO) -> None:

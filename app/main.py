@@ -28,17 +28,18 @@ from .api import (
     sparql,
     web,
 )
+from .cache import ViewCaches
 from .loading import load_sample_data
 from .models import PROBLEM_RESPONSES
 from .observability import Metrics, RequestContext, configure_logging
 from .search import NameIndex
 from .security import BodyLimit, IdentityBodiesOnly, SecurityHeaders
 from .settings import Settings
-from .social import SocialCache
 from .sparql import SparqlEndpoint
 from .spatial import PlaceIndex
 from .startup import Startup
 from .store import open_store
+from .store.generation import ensure as ensure_generation
 from .store.instrumented import InstrumentedStore
 from .web import STATIC_DIR
 
@@ -67,6 +68,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         def prepare() -> None:
             if settings.load_sample_data:
                 load_sample_data(store, settings.base_iri)
+            ensure_generation(store)
             app.state.place_index.current()  # warm: the first visitor waits for nothing
 
         app.state.startup = Startup(prepare, retry=settings.store_is_remote)
@@ -82,7 +84,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.settings = settings
     app.state.sparql = SparqlEndpoint.from_settings(settings)
     app.state.metrics = metrics
-    app.state.social_cache = SocialCache()  # per worker; checked against the store on every request
+    app.state.caches = ViewCaches()  # per worker; checked against the store on every request
     errors.install(app)
     app.include_router(places.router)
     app.include_router(auth.router)

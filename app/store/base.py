@@ -11,6 +11,8 @@ import pyoxigraph as ox
 from rdflib import Graph
 from rdflib.term import Node
 
+from .generation import stamped, touch
+
 Row = dict[str, Node]
 
 # Media types every backend accepts for `load`, with the file extensions that name them.
@@ -66,23 +68,47 @@ class GraphStore(ABC):
         - syntax errors raise BadRequest with the position; an update raises BadRequest.
         """
 
-    @abstractmethod
-    def update(self, update: str) -> None:
-        """Run a SPARQL Update request as one transaction: all of it is applied, or none."""
+    def update(self, update: str, *, public: bool = True) -> None:
+        """Run a SPARQL Update request as one transaction: all of it is applied, or none.
+
+        A `public` write also replaces the store's public generation (app/store/generation.py);
+        `public=False` only for writes that change nothing cached views are built from."""
+        if not public:
+            self._update(update)
+            return
+        combined = stamped(update)
+        self._update(combined if combined is not None else update)
+        if combined is None:
+            self._update(touch())
 
     def write(self, update: str | None, nquads: Path) -> None:
         """Run `update` (None: nothing to remove) and add every quad of an N-Quads file, as ONE
-        transaction: a reader sees all of it or none, and a crash leaves all or none.
+        transaction: a reader sees all of it or none, and a crash leaves all or none. Public."""
+        combined = stamped(update) if update is not None else None
+        self._write(combined if combined is not None else update, nquads)
+        if combined is None:
+            self._update(touch())
 
-        Big dataset versions go through here. This default sends one SPARQL update whose INSERT DATA
-        comes from the file; backends override it with faster paths that keep the transaction."""
-        self.update(update_with_data(update, nquads))
-
-    @abstractmethod
     def load(self, stream: BinaryIO, media_type: str, *, graph: str | None = None,
-             base_iri: str | None = None, atomic: bool = True) -> None:
+             base_iri: str | None = None, atomic: bool = True, public: bool = True) -> None:
         """Parse and add RDF. `atomic=False` allows a faster streaming bulk load that may leave
         part of the file behind on failure (for operators loading big files by hand)."""
+        self._load(stream, media_type, graph=graph, base_iri=base_iri, atomic=atomic)
+        if public:
+            self._update(touch())
+
+    @abstractmethod
+    def _update(self, update: str) -> None:
+        """The backend's SPARQL Update, as one transaction."""
+
+    def _write(self, update: str | None, nquads: Path) -> None:
+        """Big dataset versions go through here. This default sends one SPARQL update whose INSERT
+        DATA comes from the file; backends override it with faster paths that keep the transaction."""
+        self._update(update_with_data(update, nquads))
+
+    @abstractmethod
+    def _load(self, stream: BinaryIO, media_type: str, *, graph: str | None,
+              base_iri: str | None, atomic: bool) -> None: ...
 
     @abstractmethod
     def named_graphs(self) -> list[str]: ...

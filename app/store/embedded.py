@@ -151,18 +151,18 @@ class EmbeddedStore(GraphStore):
             raise BadRequest(f"SPARQL syntax error: {exc}", title="Malformed Query") from exc
         return serialize_result(result, results_format, graph_format, max_rows, deadline)
 
-    def update(self, update: str) -> None:
+    def _update(self, update: str) -> None:
         with self._write_lock:
             try:
                 self._store.update(update)
             except SyntaxError as exc:
                 raise BadRequest(f"SPARQL update syntax error: {exc}") from exc
 
-    def write(self, update: str | None, nquads: Path) -> None:
+    def _write(self, update: str | None, nquads: Path) -> None:
         """Only additions: Oxigraph's own transactional load of the file (no SPARQL text to build
         and parse); with removals, one SPARQL update as on every store."""
         if update is not None:
-            super().write(update, nquads)
+            super()._write(update, nquads)
             return
         with self._write_lock:
             try:
@@ -170,8 +170,8 @@ class EmbeddedStore(GraphStore):
             except SyntaxError as exc:
                 raise BadRequest(f"RDF syntax error: {exc}") from exc
 
-    def load(self, stream: BinaryIO, media_type: str, *, graph: str | None = None,
-             base_iri: str | None = None, atomic: bool = True) -> None:
+    def _load(self, stream: BinaryIO, media_type: str, *, graph: str | None = None,
+              base_iri: str | None = None, atomic: bool = True) -> None:
         fmt = rdf_format(media_type)
         target = ox.NamedNode(graph) if graph else None
         if fmt in (ox.RdfFormat.N_QUADS, ox.RdfFormat.TRIG) and target is not None:

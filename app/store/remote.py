@@ -319,7 +319,7 @@ class RemoteStore(GraphStore):
             result = ox.parse(body, format=ox.RdfFormat.from_media_type(media) or ox.RdfFormat.N_TRIPLES)
         return serialize_result(result, results_format, graph_format, max_rows, deadline)
 
-    def update(self, update: str) -> None:
+    def _update(self, update: str) -> None:
         if self._virtuoso is None:
             self.ping()  # learn the engine from its Server header
         if self._virtuoso:
@@ -329,7 +329,7 @@ class RemoteStore(GraphStore):
         wrapper.queryType = "INSERT"  # the wrapper guesses the kind from the text; this is an update
         self._run(wrapper, "update")
 
-    def write(self, update: str | None, nquads: Path) -> None:
+    def _write(self, update: str | None, nquads: Path) -> None:
         """Only additions, on Oxigraph server: one Graph Store POST of the whole dataset (one
         transaction there, and no SPARQL text to parse). Otherwise one SPARQL update."""
         if self._virtuoso is None:
@@ -338,10 +338,10 @@ class RemoteStore(GraphStore):
             self._request("POST", self.graph_store_url, body=nquads.read_bytes(),
                           headers={"Content-Type": "application/n-quads"}, what="load")
             return
-        super().write(update, nquads)
+        super()._write(update, nquads)
 
-    def load(self, stream: BinaryIO, media_type: str, *, graph: str | None = None,
-             base_iri: str | None = None, atomic: bool = True) -> None:
+    def _load(self, stream: BinaryIO, media_type: str, *, graph: str | None = None,
+              base_iri: str | None = None, atomic: bool = True) -> None:
         """Parsed here (so every engine gets the same well-formed N-Triples and syntax errors are
         400s that change nothing), then sent as one Graph Store POST per graph."""
         fmt = rdf_format(media_type)
@@ -372,7 +372,7 @@ class RemoteStore(GraphStore):
         body = ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES) or b""
         if not self.graph_store_url:  # no Graph Store Protocol: one INSERT DATA request
             target = f"GRAPH <{graph}> {{ {body.decode()} }}" if graph else body.decode()
-            self.update(f"INSERT DATA {{ {target} }}")
+            self._update(f"INSERT DATA {{ {target} }}")
             return
         query = urllib.parse.urlencode({"graph": graph} if graph else {"default": ""})
         separator = "&" if "?" in self.graph_store_url else "?"
