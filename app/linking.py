@@ -12,6 +12,7 @@ import hashlib
 import json
 import re
 import unicodedata
+import weakref
 from collections import defaultdict
 from datetime import UTC, datetime
 from difflib import SequenceMatcher
@@ -26,6 +27,7 @@ from .geo import haversine_m
 from .queries import query
 from .spatial import PlaceIndex
 from .store import GraphStore
+from .store.generation import current as current_generation
 
 GEO = "http://www.w3.org/2003/01/geo/wgs84_pos#"
 NEAR_M = 100.0
@@ -289,11 +291,28 @@ def decide(store: GraphStore, dataset: str, key: str, agent: str, accept: bool, 
 
 # Clusters of linked records -------------------------------------------------------------------
 
-def clusters(store: GraphStore) -> dict[str, list[str]]:
+_CLUSTERS: weakref.WeakKeyDictionary[GraphStore, tuple[str, dict[str, list[str]]]] = weakref.WeakKeyDictionary()
+
+
+def clusters(store: GraphStore, generation: str | None = None) -> dict[str, list[str]]:
     """place → every record of the same place (canonical first), for places with sameAs links.
 
     The canonical record is the one from the earliest published dataset (the shipped reference data
-    counts as earliest), ties by IRI: deterministic, and stable when newer sources are linked."""
+    counts as earliest), ties by IRI: deterministic, and stable when newer sources are linked.
+    Read again only when the store's public generation changed (`generation`: one the caller read
+    from the store just before). Treat the result as read-only."""
+    if generation is None:
+        generation = current_generation(store)  # before the links: see app/store/generation.py
+    cached = _CLUSTERS.get(store)
+    if generation is not None and cached is not None and cached[0] == generation:
+        return cached[1]
+    found = _read_clusters(store)
+    if generation is not None:
+        _CLUSTERS[store] = (generation, found)
+    return found
+
+
+def _read_clusters(store: GraphStore) -> dict[str, list[str]]:
     parent: dict[str, str] = {}
 
     def find(x: str) -> str:

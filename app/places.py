@@ -14,13 +14,14 @@ from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS, FOAF, OWL, RDF, RDFS, SKOS
 from rdflib.term import Node
 
+from .cache import StampedCache, ViewCaches, read_stamps
 from .errors import BadRequest, NotFound
 from .geo import bearing_deg, valid_coordinates
 from .lang import pick, text
 from .linking import clusters
 from .queries import query
 from .settings import Settings
-from .social import SocialCache, current_skeleton, render_social
+from .social import current_skeleton, render_social
 from .spatial import Hits, PlaceIndex
 from .store import GraphStore
 from .terms import is_iri
@@ -81,16 +82,18 @@ def places_with(store: GraphStore, concepts: list[URIRef]) -> set[str]:
     return {str(row["place"]) for row in store.select(query("places_with_concept").bind(concept=concepts))}
 
 
-def nearby(store: GraphStore, index: PlaceIndex, request: NearbyRequest) -> dict[str, Any]:
+def nearby(store: GraphStore, index: PlaceIndex, request: NearbyRequest,
+           caches: ViewCaches | None = None) -> dict[str, Any]:
     validate_point(request.lat, request.lon)
     snapshot = index.current()
+    generation = index.seen_generation
     hits = snapshot.within(request.lat, request.lon, request.radius)
     positions = list(range(len(hits.iris)))
     for value in (request.concept, request.tag):
         if value:
             allowed = places_with(store, resolve_concepts(store, value))
             positions = [i for i in positions if hits.iris[i] in allowed]
-    groups = clusters(store)
+    groups = clusters(store, generation)
     if groups:  # records linked as one place of meaning: one item, at the nearest record
         seen: set[str] = set()
         kept = []
@@ -107,7 +110,8 @@ def nearby(store: GraphStore, index: PlaceIndex, request: NearbyRequest) -> dict
                       if (float(hits.distances[i]), hits.iris[i]) > after), len(positions))
     page = positions[start:start + request.limit]
     members = {hits.iris[i]: groups.get(hits.iris[i], [hits.iris[i]]) for i in page}
-    summaries = merged_summaries(store, members, list(request.prefs), snapshot.described)
+    summaries = merged_summaries(store, members, list(request.prefs), snapshot.described,
+                                 counts_cache=caches.counts if caches is not None else None)
     items = [_nearby_item(hits, i, request, summaries) for i in page]
     more = start + len(page) < len(positions)
     return {
@@ -169,12 +173,14 @@ def _described(store: GraphStore, iris: list[str], cache: dict[str, Any] | None)
 
 
 def summarize(store: GraphStore, iris: list[str], prefs: list[str], cache: dict[str, Any] | None = None,
-              annotation_counts: dict[str, dict[str, int]] | None = None) -> dict[str, dict[str, Any]]:
+              annotation_counts: dict[str, dict[str, int]] | None = None,
+              counts_cache: StampedCache | None = None) -> dict[str, dict[str, Any]]:
     """Label, types, identifiers, description and why-it-matters counts for a page of places.
 
     `cache` is the index snapshot's (PointIndex.described): what the datasets say comes from it
     when it can. What people said is read, one query for the page, except the `annotation_counts`
-    already known (from a place's current social context)."""
+    already known (from a place's current social context) and those in `counts_cache`, kept per
+    place under its social version."""
     if not iris:
         return {}
     described = _described(store, iris, cache)
@@ -182,10 +188,8 @@ def summarize(store: GraphStore, iris: list[str], prefs: list[str], cache: dict[
     for iri in iris:
         for kind, n in described[iri].counts.items():
             counts[iri][kind] += n
-    known = annotation_counts or {}
-    unknown = [URIRef(i) for i in iris if i not in known]
-    for row in store.select(query("place_annotation_counts").bind(place=unknown)) if unknown else []:
-        counts[str(row["place"])][str(row["kind"])] += int(row["n"])  # type: ignore[call-overload]
+    known = dict(annotation_counts or {})
+    known.update(_annotation_counts(store, [i for i in iris if i not in known], counts_cache))
     for iri, found in known.items():
         for kind, n in found.items():
             counts[iri][kind] += n
@@ -204,12 +208,32 @@ def summarize(store: GraphStore, iris: list[str], prefs: list[str], cache: dict[
     return result
 
 
+def _annotation_counts(store: GraphStore, iris: list[str], cache: StampedCache | None) -> dict[str, dict[str, int]]:
+    """Annotations per kind for each place: from `cache` while a place's social version holds (read
+    first, in one query for all), the rest in one query."""
+    stamps = read_stamps(store, iris) if cache is not None and iris else {}
+    found: dict[str, dict[str, int]] = {}
+    for iri in iris:
+        hit = cache.get(iri, stamps[iri].social_version) if cache is not None and iri in stamps else None
+        if hit is not None:
+            found[iri] = hit
+    missing = [URIRef(i) for i in iris if i not in found]
+    fresh: dict[str, dict[str, int]] = {str(i): {} for i in missing}
+    for row in store.select(query("place_annotation_counts").bind(place=missing)) if missing else []:
+        fresh[str(row["place"])][str(row["kind"])] = int(row["n"])  # type: ignore[call-overload]
+    for iri, counted in fresh.items():
+        if cache is not None and iri in stamps:
+            cache.put(iri, stamps[iri].social_version, counted)
+    return {**found, **fresh}
+
+
 def merged_summaries(store: GraphStore, members: dict[str, list[str]], prefs: list[str],
                      cache: dict[str, Any] | None = None,
-                     annotation_counts: dict[str, dict[str, int]] | None = None) -> dict[str, dict]:
+                     annotation_counts: dict[str, dict[str, int]] | None = None,
+                     counts_cache: StampedCache | None = None) -> dict[str, dict]:
     """Summaries of places, each merged over all records of its place of meaning (canonical first)."""
     everything = sorted({m for ms in members.values() for m in ms})
-    found = summarize(store, everything, prefs, cache, annotation_counts)
+    found = summarize(store, everything, prefs, cache, annotation_counts, counts_cache)
     out = {}
     for iri, records in members.items():
         parts = [found[m] for m in records]
@@ -240,9 +264,43 @@ def require_place(store: GraphStore, iri: str) -> URIRef:
 
 def context(store: GraphStore, index: PlaceIndex, iri: str, prefs: list[str], nearest: int = 5, *,
             settings: Settings | None = None, comments_offset: int = 0, comments_limit: int = 10,
-            social_cache: SocialCache | None = None) -> dict[str, Any]:
+            caches: ViewCaches | None = None) -> dict[str, Any]:
     """Everything that says why one place matters, in the reader's language; with `settings`, also
-    what people said about it (annotations), through `social_cache` when given."""
+    what people said about it (annotations). With `caches`, see `context_view`: read-only then."""
+    return context_view(store, index, iri, prefs, nearest, settings=settings, comments_offset=comments_offset,
+                        comments_limit=comments_limit, caches=caches).data
+
+
+@dataclass
+class ContextView:
+    data: dict[str, Any]
+    body: bytes | None = None  # its JSON, once the API has validated and serialised it
+
+
+def context_view(store: GraphStore, index: PlaceIndex, iri: str, prefs: list[str], nearest: int = 5, *,
+                 settings: Settings | None = None, comments_offset: int = 0, comments_limit: int = 10,
+                 caches: ViewCaches | None = None) -> ContextView:
+    """A place's context, served again from `caches` while the store's generation and the place's
+    social version hold (app/cache.py)."""
+    if caches is None or not is_iri(iri):
+        return ContextView(_context(store, index, iri, prefs, nearest, settings, comments_offset, comments_limit,
+                                    None, None))
+    canonical = clusters(store).get(iri, [iri])[0]
+    stamp = read_stamps(store, [canonical]).get(canonical)
+    key = (iri, tuple(prefs), nearest, settings is not None, comments_offset, comments_limit)
+    found = caches.contexts.get(key, stamp) if stamp is not None else None
+    if found is not None:
+        return found  # type: ignore[no-any-return]
+    view = ContextView(_context(store, index, iri, prefs, nearest, settings, comments_offset, comments_limit,
+                                caches.skeletons, stamp.social_version if stamp is not None else None))
+    if stamp is not None and view.data["id"] == canonical:  # else a link changed the place of meaning meanwhile
+        caches.contexts.put(key, stamp, view)
+    return view
+
+
+def _context(store: GraphStore, index: PlaceIndex, iri: str, prefs: list[str], nearest: int,
+             settings: Settings | None, comments_offset: int, comments_limit: int,
+             social_cache: StampedCache | None, social_version: str | None) -> dict[str, Any]:
     require_place(store, iri)
     records = clusters(store).get(iri, [iri])
     iri = records[0]  # an alias record opens its place of meaning, under the canonical IRI
@@ -257,8 +315,9 @@ def context(store: GraphStore, index: PlaceIndex, iri: str, prefs: list[str], ne
     parts = _parts(store, place)
     lat, lon = float(props[GEO + "lat"][0]), float(props[GEO + "long"][0])  # type: ignore[arg-type]
     linked = _linked_resources(store, members, prefs)
-    said = current_skeleton(store, settings, iri, cache=social_cache, comments_offset=comments_offset,
-                            comments_limit=comments_limit) if settings is not None else None
+    said = None if settings is None else current_skeleton(
+        store, settings, iri, cache=social_cache, comments_offset=comments_offset, comments_limit=comments_limit,
+        known_version=social_version)
     summary = merged_summaries(store, {iri: records}, prefs, index.current().described,
                                {iri: said.counts} if said is not None else None)[iri]
     also_known_as: set[str] = set()

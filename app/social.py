@@ -13,8 +13,7 @@ before versions existed, or restored from such a backup) is never cached.
 
 from __future__ import annotations
 
-import threading
-from collections import OrderedDict, defaultdict
+from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
@@ -23,6 +22,7 @@ from rdflib import URIRef
 from rdflib.term import Node
 
 from .annotations import OA, _item, _triples, render
+from .cache import StampedCache
 from .lang import pick, text
 from .queries import query
 from .settings import Settings
@@ -56,30 +56,6 @@ class Skeleton:
     counts: dict[str, int]  # annotations per kind, as the place summary counts them
     agents: frozenset[str]
     targets: frozenset[str]
-
-
-class SocialCache:
-    """A small LRU of skeletons, each kept with the social version it was read at."""
-
-    def __init__(self, size: int = 512) -> None:
-        self._size = size
-        self._entries: OrderedDict[tuple, tuple[str, Skeleton]] = OrderedDict()
-        self._lock = threading.Lock()
-
-    def get(self, key: tuple, current: str) -> Skeleton | None:
-        with self._lock:
-            entry = self._entries.get(key)
-            if entry is None or entry[0] != current:
-                return None
-            self._entries.move_to_end(key)
-            return entry[1]
-
-    def put(self, key: tuple, current: str, skeleton: Skeleton) -> None:
-        with self._lock:
-            self._entries[key] = (current, skeleton)
-            self._entries.move_to_end(key)
-            while len(self._entries) > self._size:
-                self._entries.popitem(last=False)
 
 
 def skeleton(store: GraphStore, settings: Settings, place: str, *, comments_offset: int, comments_limit: int,
@@ -174,12 +150,13 @@ def _split(items: list[dict]) -> dict[str, list[dict]]:
             "visitors": [i for i in items if not i["official"]]}
 
 
-def current_skeleton(store: GraphStore, settings: Settings, place: str, *, cache: SocialCache | None = None,
-                     comments_offset: int = 0, comments_limit: int = 10, lists_limit: int = 20) -> Skeleton:
+def current_skeleton(store: GraphStore, settings: Settings, place: str, *, cache: StampedCache | None = None,
+                     comments_offset: int = 0, comments_limit: int = 10, lists_limit: int = 20,
+                     known_version: str | None = None) -> Skeleton:
     """The annotation part of a place's social context; with `cache`, reused while the place's social
-    version in the store is unchanged."""
+    version in the store is unchanged (`known_version`: read by the caller just before)."""
     key = (place, comments_offset, comments_limit, lists_limit)
-    current = version(store, place) if cache is not None else None
+    current = (known_version or version(store, place)) if cache is not None else None
     found = cache.get(key, current) if cache is not None and current is not None else None
     if found is None:
         found = skeleton(store, settings, place, comments_offset=comments_offset, comments_limit=comments_limit,
@@ -191,7 +168,7 @@ def current_skeleton(store: GraphStore, settings: Settings, place: str, *, cache
 
 def social_context(store: GraphStore, settings: Settings, place: str, prefs: list[str], *,
                    comments_offset: int = 0, comments_limit: int = 10, lists_limit: int = 20,
-                   cache: SocialCache | None = None) -> dict[str, Any]:
+                   cache: StampedCache | None = None) -> dict[str, Any]:
     """What people said about a place, in the reader's language."""
     found = current_skeleton(store, settings, place, cache=cache, comments_offset=comments_offset,
                              comments_limit=comments_limit, lists_limit=lists_limit)

@@ -20,6 +20,7 @@ from rdflib import URIRef
 from .geo import EARTH_RADIUS_M, bounding_box, haversine_m
 from .queries import query
 from .store import GraphStore
+from .store.generation import current as current_generation
 
 log = logging.getLogger(__name__)
 BAND_DEG = 0.01  # ~1.1 km latitude bands
@@ -93,17 +94,29 @@ class PlaceIndex:
         self._store = store
         self._lock = threading.Lock()
         self._versions: dict[str, str] = {}
+        self._generation: str | None = None
         self._points: dict[str, tuple[list[str], np.ndarray, np.ndarray]] = {}
         self._index = _empty_index()
 
     def current(self) -> PointIndex:
-        """The index, refreshed first if any graph's geo version changed in the store."""
+        """The index, refreshed first if any graph's geo version changed in the store; while the
+        store's public generation is the one seen at the last check, nothing can have changed."""
+        generation = current_generation(self._store)  # before the versions: see app/store/generation.py
+        if generation is not None and generation == self._generation:
+            return self._index
         versions = dict(self._store.select_values(query("geo_versions").text))
         if versions != self._versions:
             with self._lock:
                 if versions != self._versions:
                     self._refresh(versions)
+        self._generation = generation
         return self._index
+
+    @property
+    def seen_generation(self) -> str | None:
+        """The store's public generation as last read by `current()`: always read from the store
+        before anything a caller reads next, so a safe stamp for what it reads (app/cache.py)."""
+        return self._generation
 
     def _refresh(self, versions: dict[str, str]) -> None:
         started = time.perf_counter()

@@ -7,9 +7,9 @@ store) it posts annotations through the HTTP API onto one place (comments, repli
 depths, tags, stories, links), then prints:
 - POST throughput, against a GET of one annotation measured in the same run;
 - `GET /places/{key}` of that place, p50/p99, against the same request for a place with no
-  annotations (the baseline, same run), as the API serves it (social context cached per worker,
-  checked against the store's social version on every request);
-- the same right after a write to the place (the cache must be refilled: the uncached path);
+  annotations (the baseline, same run), as the API serves it (the context cached per worker,
+  checked against the store's generation and the place's social version on every request);
+- the same right after a write to the place (the caches must be refilled: the uncached path);
 - in-process `context()` with and without the cache, against the quiet place.
 Figures on a shared machine are noisy: read the ratios, which are measured side by side.
 """
@@ -150,11 +150,11 @@ def run(client: TestClient, count: int, runs: int) -> None:
         after_write.append((time.perf_counter() - started) * 1000)
     line("GET /places/{key} right after a write", after_write, quiet_http, count + len(after_write))
 
-    index, cache, prefs = client.app.state.place_index, client.app.state.social_cache, ["nl", "en"]
+    index, cache, prefs = client.app.state.place_index, client.app.state.caches, ["nl", "en"]
     for label, cached in (("in-process context(), cached", cache), ("in-process context(), uncached", None)):
-        line(label, timed(lambda c=cached: context(store, index, target, prefs, settings=settings, social_cache=c),
+        line(label, timed(lambda c=cached: context(store, index, target, prefs, settings=settings, caches=c),
                           runs),
-             timed(lambda c=cached: context(store, index, quiet, prefs, settings=settings, social_cache=c), runs),
+             timed(lambda c=cached: context(store, index, quiet, prefs, settings=settings, caches=c), runs),
              count + len(after_write))
     social = context(store, index, target, prefs, settings=settings)["social"]
     print(f"  context shows {social['comments']['total']} threads (page of {len(social['comments']['items'])}), "

@@ -7,19 +7,21 @@ from urllib.parse import unquote
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
+from pydantic import TypeAdapter
 
 from ..errors import Unprocessable
 from ..models import NearbyPage, PlaceContext, SearchResult
-from ..places import NearbyRequest, context, nearby, place_graph
+from ..places import NearbyRequest, context_view, nearby, place_graph
 from .deps import IndexDep, LanguagesDep, NameIndexDep, SettingsDep, StoreDep
 
 router = APIRouter(prefix="/places", tags=["places"])
 JSON_LD = "application/ld+json"
+PLACE_CONTEXT = TypeAdapter(PlaceContext)
 
 
 @router.get("/nearby", response_model=NearbyPage, summary="Places of meaning near a point, nearest first")
 def get_nearby(
-    store: StoreDep, index: IndexDep, settings: SettingsDep, languages: LanguagesDep,
+    request: Request, store: StoreDep, index: IndexDep, settings: SettingsDep, languages: LanguagesDep,
     lat: Annotated[float, Query(ge=-90, le=90, allow_inf_nan=False, description="WGS84 latitude")],
     lon: Annotated[float, Query(ge=-180, le=180, allow_inf_nan=False, description="WGS84 longitude")],
     radius: Annotated[float | None, Query(gt=0, allow_inf_nan=False, description="Metres (default 1000)")] = None,
@@ -33,7 +35,8 @@ def get_nearby(
     if radius > settings.nearby_max_radius:
         raise Unprocessable(f"radius must be at most {settings.nearby_max_radius:g} metres")
     return nearby(store, index, NearbyRequest(lat=lat, lon=lon, radius=radius, limit=limit, offset=offset,
-                                              cursor=cursor, prefs=tuple(languages), concept=type, tag=tag))
+                                              cursor=cursor, prefs=tuple(languages), concept=type, tag=tag),
+                  request.app.state.caches)
 
 
 @router.get("/search", response_model=list[SearchResult], summary="Towns and places whose name contains q")
@@ -49,7 +52,7 @@ def get_place(key: str, request: Request, store: StoreDep, index: IndexDep, sett
               languages: LanguagesDep,
               comments_offset: Annotated[int, Query(ge=0, le=1_000_000, description="Comment threads to skip")] = 0,
               comments_limit: Annotated[int, Query(ge=1, le=100, description="Comment threads per page")] = 10,
-              ) -> dict | Response:
+              ) -> Response:
     """`key` is the local part of a platform IRI (`rm-7032`) or a whole percent-encoded IRI."""
     iri = unquote(key)
     if not iri.startswith(("http://", "https://", "urn:")):
@@ -57,5 +60,8 @@ def get_place(key: str, request: Request, store: StoreDep, index: IndexDep, sett
     if JSON_LD in request.headers.get("accept", ""):
         body = place_graph(store, iri).serialize(format="json-ld", auto_compact=True)
         return Response(body, media_type=JSON_LD)
-    return context(store, index, iri, languages, settings=settings, comments_offset=comments_offset,
-                   comments_limit=comments_limit, social_cache=request.app.state.social_cache)
+    view = context_view(store, index, iri, languages, settings=settings, comments_offset=comments_offset,
+                        comments_limit=comments_limit, caches=request.app.state.caches)
+    if view.body is None:  # validated and serialised once per cached view, as the response model would
+        view.body = PLACE_CONTEXT.dump_json(PLACE_CONTEXT.validate_python(view.data))
+    return Response(view.body, media_type="application/json")

@@ -1,0 +1,77 @@
+"""Per-worker caches of views that take many queries to build, each entry kept with the stamp (the
+store versions) it was built at. An entry is served only while the store still shows that stamp,
+which the caller reads in one small query *before* building anything: so a write that lands while
+a view is being built leaves an entry stamped older than the store, never served again.
+
+Stamps: a place's social version (app/social.py), renewed with every change to an annotation about
+it, and the store's public generation (app/store/generation.py), renewed with every other write.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import OrderedDict
+from collections.abc import Hashable, Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from rdflib import URIRef
+
+from .queries import query
+from .store import GraphStore
+
+
+class StampedCache:
+    """A thread-safe LRU of (stamp, value)."""
+
+    def __init__(self, size: int) -> None:
+        self._size = size
+        self._entries: OrderedDict[Hashable, tuple[Hashable, Any]] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key: Hashable, stamp: Hashable) -> Any | None:
+        with self._lock:
+            entry = self._entries.get(key)
+            if entry is None or entry[0] != stamp:
+                return None
+            self._entries.move_to_end(key)
+            return entry[1]
+
+    def put(self, key: Hashable, stamp: Hashable, value: Any) -> None:
+        with self._lock:
+            self._entries[key] = (stamp, value)
+            self._entries.move_to_end(key)
+            while len(self._entries) > self._size:
+                self._entries.popitem(last=False)
+
+    def __len__(self) -> int:
+        return len(self._entries)
+
+
+@dataclass(frozen=True)
+class Stamp:
+    generation: str | None
+    social_version: str | None
+
+
+@dataclass
+class ViewCaches:
+    """One worker's caches. Sizes: skeletons and contexts are a few kB to ~40 kB each (a place with
+    1,000 annotations); annotation counts are a small dict per place."""
+
+    skeletons: StampedCache = field(default_factory=lambda: StampedCache(512))
+    contexts: StampedCache = field(default_factory=lambda: StampedCache(1024))
+    counts: StampedCache = field(default_factory=lambda: StampedCache(200_000))
+
+
+def read_stamps(store: GraphStore, places: Iterable[str]) -> dict[str, Stamp]:
+    """The stamp of each place; a place with two social versions (two workers touching it at once,
+    before either saw the other) gets none, so nothing is cached for it until the next touch."""
+    chosen = sorted(set(places))
+    if not chosen:
+        return {}
+    seen: dict[str, list[tuple[str | None, str | None]]] = {}
+    for place, generation, version in store.select_values(
+            query("view_stamp").bind(place=[URIRef(p) for p in chosen])):
+        seen.setdefault(place or "", []).append((generation, version))
+    return {place: Stamp(*rows[0]) for place, rows in seen.items() if len(rows) == 1}
