@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import logging
+import threading
+import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -32,6 +34,7 @@ from .cache import ViewCaches
 from .loading import load_sample_data
 from .models import PROBLEM_RESPONSES
 from .observability import Metrics, RequestContext, configure_logging
+from .places import warm_descriptions
 from .search import NameIndex
 from .security import BodyLimit, IdentityBodiesOnly, SecurityHeaders
 from .settings import Settings
@@ -70,13 +73,30 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                 load_sample_data(store, settings.base_iri)
             ensure_generation(store)
             app.state.place_index.current()  # warm: the first visitor waits for nothing
+            if settings.warm_places and warming.ident is None:
+                warming.start()
 
+        stop_warming = threading.Event()
+
+        def warm() -> None:
+            started = time.perf_counter()
+            try:
+                done = warm_descriptions(store, app.state.place_index, settings.warm_places, stop_warming)
+            except Exception as exc:  # noqa: BLE001 - an accelerator: requests read what it did not
+                log.warning("description warm-up stopped: %s", exc)
+                return
+            log.info("descriptions of %d places read in %.1f s", done, time.perf_counter() - started)
+
+        warming = threading.Thread(target=warm, name="pvb-warm", daemon=True)
         app.state.startup = Startup(prepare, retry=settings.store_is_remote)
         await app.state.startup.begin()
         try:
             yield
         finally:
             await app.state.startup.end()
+            stop_warming.set()
+            if warming.is_alive():
+                await run_in_threadpool(warming.join)  # its batch finishes before the store closes
             store.close()
 
     app = FastAPI(title="Plaatsen van Betekenis", version="0.1.0", description=DESCRIPTION, lifespan=lifespan,

@@ -51,9 +51,12 @@ class Metrics:
             if failed:
                 self.store_errors[operation] += 1
 
-    def render(self) -> str:
+    def render(self, gauges: dict[str, tuple[str, float]] | None = None) -> str:
+        """`gauges`: name → (help, value), read by the caller from this worker's state."""
         lines = ["# HELP pvb_requests_total HTTP requests by method, route and status.",
                  "# TYPE pvb_requests_total counter"]
+        for name, (help_text, value) in sorted((gauges or {}).items()):
+            lines += [f"# HELP {name} {help_text}", f"# TYPE {name} gauge", f"{name} {value:g}"]
         with self._lock:
             for (method, route, status), n in sorted(self.requests.items()):
                 lines.append(f'pvb_requests_total{{method="{method}",route="{_esc(route)}",status="{status}"}} {n}')

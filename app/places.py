@@ -6,6 +6,7 @@ import base64
 import binascii
 import json
 import math
+import threading
 from collections import defaultdict
 from dataclasses import dataclass
 from typing import Any
@@ -170,6 +171,22 @@ def _described(store: GraphStore, iris: list[str], cache: dict[str, Any] | None)
             cache.clear()
         cache.update(fresh)
     return {**found, **fresh}
+
+
+def warm_descriptions(store: GraphStore, index: PlaceIndex, limit: int, stop: threading.Event,
+                      batch: int = 1000) -> int:
+    """Read what the datasets say about the index's first `limit` places into its snapshot's cache,
+    a batch at a time, until done, `stop` is set or the snapshot is replaced. Places that are asked
+    for first are read by their requests as usual. Returns how many places were read."""
+    snapshot = index.current()
+    done = 0
+    for start in range(0, min(limit, len(snapshot.iris), SUMMARY_CACHE_MAX), batch):
+        if stop.is_set() or index.current() is not snapshot:
+            break
+        chosen = [i for i in snapshot.iris[start:start + batch] if i not in snapshot.described]
+        _described(store, chosen, snapshot.described)
+        done += len(chosen)
+    return done
 
 
 def summarize(store: GraphStore, iris: list[str], prefs: list[str], cache: dict[str, Any] | None = None,

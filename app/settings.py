@@ -29,6 +29,9 @@ class Settings(BaseSettings):
     store_timeout: float = Field(default=10.0, gt=0, description="Seconds before a store call gives up.")
     base_iri: str = Field(default="http://localhost:8000/", description="Base of every minted resource IRI.")
     load_sample_data: bool = Field(default=True, description="Load data/ into an empty store at start-up.")
+    warm_places: int = Field(default=200_000, ge=0, description=(
+        "Places whose descriptions (labels, types, dataset counts) a worker reads into memory in the background "
+        "after start, so nearby pages are served from memory at once; the rest are read on first use."))
     secret_key: str = DEFAULT_SECRET
     access_token_minutes: int = Field(default=720, gt=0, description="Lifetime of an access token.")
     login_window_seconds: int = Field(default=900, gt=0, description="Window for counting failed logins.")

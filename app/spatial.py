@@ -113,6 +113,11 @@ class PlaceIndex:
         return self._index
 
     @property
+    def snapshot(self) -> PointIndex:
+        """The index as last refreshed, without asking the store (for metrics)."""
+        return self._index
+
+    @property
     def seen_generation(self) -> str | None:
         """The store's public generation as last read by `current()`: always read from the store
         before anything a caller reads next, so a safe stamp for what it reads (app/cache.py)."""

@@ -29,6 +29,7 @@ BASE = "http://localhost:8000/"
 # Generous store timeouts in tests (CLI subprocesses inherit it): a loaded machine must not turn a
 # slow answer into a failure; the outage test sets its own short timeout.
 os.environ.setdefault("PVB_STORE_TIMEOUT", "60")
+os.environ.setdefault("PVB_WARM_PLACES", "0")  # ~1 s of background reads per app start; tested on its own
 BACKENDS = [b.strip() for b in os.environ.get("PVB_TEST_BACKENDS", "embedded,oxigraph,virtuoso").split(",")
             if b.strip()]
 REMOTE = ("oxigraph", "virtuoso")

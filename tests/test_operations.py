@@ -28,6 +28,7 @@ def test_metrics_count_requests_per_route_and_time_the_store(client):
     assert 'pvb_requests_total{method="GET",route="/places/{key:path}",status="404"}' in text
     assert 'pvb_request_duration_seconds_bucket{method="GET",route="/places/nearby",le="+Inf"}' in text
     assert 'pvb_store_duration_seconds_count{operation="select"}' in text
+    assert "\npvb_places_indexed 8025\n" in text and "# TYPE pvb_contexts_cached gauge" in text
 
 
 def test_access_logs_are_json_with_request_ids_and_no_secrets(writable_client, caplog):

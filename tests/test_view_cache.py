@@ -4,6 +4,7 @@ the next read after a write shows it, whoever made the write (see app/cache.py).
 from __future__ import annotations
 
 import io
+import time
 
 from app.store.generation import current as current_generation
 
@@ -119,3 +120,19 @@ def test_every_public_write_renews_the_generation_and_private_ones_do_not(fresh_
         assert None not in seen and len(set(seen)) == len(seen), seen
     finally:
         store.close()
+
+
+def test_a_worker_reads_place_descriptions_in_the_background_and_serves_the_same(fresh_store):
+    params = {"lat": 53.2179, "lon": 6.1628, "radius": 2000}
+    with make_client(fresh_store) as cold:
+        expected = cold.get("/places/nearby", params=params).json()
+    with make_client(fresh_store, warm_places=3000) as warm:
+        index = warm.app.state.place_index
+        deadline = time.monotonic() + 120
+        while len(index.current().described) < 3000 and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert len(index.current().described) >= 3000
+        assert warm.get("/places/nearby", params=params).json() == expected
+        cached = next(line for line in warm.get("/metrics").text.splitlines()
+                      if line.startswith("pvb_place_descriptions_cached "))
+        assert int(cached.split()[1]) >= 3000

@@ -18,7 +18,15 @@ router = APIRouter(tags=["operations"])
 
 @router.get("/metrics", response_class=PlainTextResponse, summary="Prometheus metrics of this worker")
 def metrics(request: Request) -> PlainTextResponse:
-    return PlainTextResponse(request.app.state.metrics.render(), media_type="text/plain; version=0.0.4")
+    state = request.app.state
+    gauges = {  # this worker's memory, without a store call
+        "pvb_places_indexed": ("Places in the spatial index.", len(state.place_index.snapshot)),
+        "pvb_place_descriptions_cached": ("Places whose descriptions are in memory.",
+                                          len(state.place_index.snapshot.described)),
+        "pvb_contexts_cached": ("Place contexts in the view cache.", len(state.caches.contexts)),
+        "pvb_annotation_counts_cached": ("Places whose annotation counts are cached.", len(state.caches.counts)),
+    }
+    return PlainTextResponse(state.metrics.render(gauges), media_type="text/plain; version=0.0.4")
 
 
 @router.get("/admin/dump", summary="The whole store as gzip N-Quads (admins only)",
