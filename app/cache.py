@@ -56,9 +56,10 @@ class Stamp:
 
 @dataclass
 class ViewCaches:
-    """One worker's caches. Sizes: skeletons and contexts are a few kB to ~40 kB each (a place with
-    1,000 annotations); annotation counts are a small dict per place."""
+    """One worker's caches. Sizes: a place's own part is a few kB, skeletons and whole contexts a
+    few kB to ~40 kB each (a place with 1,000 annotations); annotation counts a small dict per place."""
 
+    places: StampedCache = field(default_factory=lambda: StampedCache(1024))  # what the datasets say
     skeletons: StampedCache = field(default_factory=lambda: StampedCache(512))
     contexts: StampedCache = field(default_factory=lambda: StampedCache(1024))
     counts: StampedCache = field(default_factory=lambda: StampedCache(200_000))

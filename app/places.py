@@ -15,7 +15,7 @@ from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS, FOAF, OWL, RDF, RDFS, SKOS
 from rdflib.term import Node
 
-from .cache import StampedCache, ViewCaches, read_stamps
+from .cache import Stamp, StampedCache, ViewCaches, read_stamps
 from .errors import BadRequest, NotFound
 from .geo import bearing_deg, valid_coordinates
 from .lang import pick, text
@@ -309,7 +309,7 @@ def context_view(store: GraphStore, index: PlaceIndex, iri: str, prefs: list[str
     if found is not None:
         return found  # type: ignore[no-any-return]
     view = ContextView(_context(store, index, iri, prefs, nearest, settings, comments_offset, comments_limit,
-                                caches.skeletons, stamp.social_version if stamp is not None else None))
+                                caches, stamp))
     if stamp is not None and view.data["id"] == canonical:  # else a link changed the place of meaning meanwhile
         caches.contexts.put(key, stamp, view)
     return view
@@ -317,26 +317,56 @@ def context_view(store: GraphStore, index: PlaceIndex, iri: str, prefs: list[str
 
 def _context(store: GraphStore, index: PlaceIndex, iri: str, prefs: list[str], nearest: int,
              settings: Settings | None, comments_offset: int, comments_limit: int,
-             social_cache: StampedCache | None, social_version: str | None) -> dict[str, Any]:
+             caches: ViewCaches | None, stamp: Stamp | None) -> dict[str, Any]:
+    """The place's own part (from the datasets: cached under the generation alone, so a comment does
+    not make it be read again) with what people said about it."""
+    generation = stamp.generation if stamp is not None else None
+    key = (iri, tuple(prefs), nearest)
+    found = caches.places.get(key, generation) if caches is not None and generation is not None else None
+    if found is None:
+        found = _place_part(store, index, iri, prefs, nearest)
+        if caches is not None and generation is not None:
+            caches.places.put(key, generation, found)
+    records, part = found
+    iri = records[0]
+    said = None if settings is None else current_skeleton(
+        store, settings, iri, cache=caches.skeletons if caches is not None else None,
+        comments_offset=comments_offset, comments_limit=comments_limit,
+        known_version=stamp.social_version if stamp is not None else None)
+    summary = merged_summaries(store, {iri: records}, prefs, index.current().described,
+                               {iri: said.counts} if said is not None else None)[iri]
+    return {
+        "id": iri,
+        "label": summary["label"],
+        **{k: part[k] for k in ("labels", "also_known_as", "name")},
+        "description": summary["description"],
+        **{k: part[k] for k in ("lat", "lon", "types")},
+        "identifiers": summary["identifiers"],
+        **{k: v for k, v in part.items() if k not in _BEFORE_IDENTIFIERS},
+        "context": summary["context"],
+        "records": summary["records"],
+        "social": render_social(store, said, prefs, comments_offset=comments_offset,
+                                comments_limit=comments_limit) if said is not None else None,
+    }
+
+
+_BEFORE_IDENTIFIERS = {"labels", "also_known_as", "name", "lat", "lon", "types"}
+
+
+def _place_part(store: GraphStore, index: PlaceIndex, iri: str, prefs: list[str],
+                nearest: int) -> tuple[list[str], dict[str, Any]]:
+    """The records of the place of meaning (canonical first) and what the datasets say about it."""
     require_place(store, iri)
     records = clusters(store).get(iri, [iri])
     iri = records[0]  # an alias record opens its place of meaning, under the canonical IRI
     place = URIRef(iri)
     members = [URIRef(r) for r in records]
     props: dict[str, list[Node]] = defaultdict(list)
-    object_labels: dict[str, list[Node]] = defaultdict(list)
     for row in store.select(query("place_properties").bind(place=place)):
         props[str(row["p"])].append(row["o"])
-        if "olabel" in row:
-            object_labels[str(row["o"])].append(row["olabel"])
     parts = _parts(store, place)
     lat, lon = float(props[GEO + "lat"][0]), float(props[GEO + "long"][0])  # type: ignore[arg-type]
     linked = _linked_resources(store, members, prefs)
-    said = None if settings is None else current_skeleton(
-        store, settings, iri, cache=social_cache, comments_offset=comments_offset, comments_limit=comments_limit,
-        known_version=social_version)
-    summary = merged_summaries(store, {iri: records}, prefs, index.current().described,
-                               {iri: said.counts} if said is not None else None)[iri]
     also_known_as: set[str] = set()
     if len(records) > 1:  # labels and links of every record: the other sources' words count too
         for row in store.select(query("place_properties").bind(place=members[1:])):
@@ -345,18 +375,14 @@ def _context(store: GraphStore, index: PlaceIndex, iri: str, prefs: list[str], n
             elif str(row["p"]) in LINK_PROPERTIES:
                 props[str(row["p"])].append(row["o"])
     also_known_as -= {str(v) for v in props[str(RDFS.label)] + props[SCHEMA + "name"]}
-    return {
-        "id": iri,
-        "label": summary["label"],
+    return records, {
         "labels": {(v.language or ""): str(v) for v in props[str(RDFS.label)] + props[SCHEMA + "name"]
                    if isinstance(v, Literal)},
         "also_known_as": sorted(also_known_as),
         "name": text(pick(props[SCHEMA + "name"], prefs)),
-        "description": summary["description"],
         "lat": lat,
         "lon": lon,
         "types": _types(store, place, prefs),
-        "identifiers": summary["identifiers"],
         "address": _address(parts.get(SCHEMA + "address", {})),
         "municipality": text(pick(props[PVB + "municipality"], prefs)),
         "province": text(pick(props[PVB + "province"], prefs)),
@@ -369,10 +395,6 @@ def _context(store: GraphStore, index: PlaceIndex, iri: str, prefs: list[str], n
         "related_places": _related(store, place, prefs),
         "nearest_places": _nearest(store, index, records, lat, lon, prefs, nearest),
         "tourist_info": _tourist_info(props, parts, prefs),
-        "context": summary["context"],
-        "records": summary["records"],
-        "social": render_social(store, said, prefs, comments_offset=comments_offset,
-                                comments_limit=comments_limit) if said is not None else None,
     }
 
 
