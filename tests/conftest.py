@@ -3,7 +3,11 @@
 The API fixtures (`client`, `fresh_store`, `empty_store`) are parametrised over the backends in
 `PVB_TEST_BACKENDS` (default `embedded,oxigraph,virtuoso`): every test that uses them runs on the
 embedded store and on real Oxigraph and Virtuoso servers. A server that cannot start here is
-skipped with the reason; under `CI=true` a run in which no remote backend ran fails.
+skipped with the reason; under `CI=true` it is a failure instead, and so is a run in which a remote
+backend's tests were selected but none of them passed.
+
+Safe under pytest-xdist (`-n 2`, as scripts/test runs it): each worker has its own temporary
+directories, ports and servers; the CI checks run in the controller, from the reports.
 """
 
 from __future__ import annotations
@@ -12,6 +16,7 @@ import os
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
+from typing import NoReturn
 
 import pytest
 from fastapi.testclient import TestClient
@@ -32,8 +37,19 @@ os.environ.setdefault("PVB_STORE_TIMEOUT", "60")
 BACKENDS = [b.strip() for b in os.environ.get("PVB_TEST_BACKENDS", "embedded,oxigraph,virtuoso").split(",")
             if b.strip()]
 REMOTE = ("oxigraph", "virtuoso")
-_ran_remote: set[str] = set()
-_skipped: dict[str, str] = {}
+_selected_remote: set[str] = set()  # remote backends with at least one test in this run
+_ran_remote: set[str] = set()  # … and with at least one that passed
+_skipped: dict[str, str] = {}  # backends that cannot be used here (this process), and why
+_reported: dict[str, str] = {}  # skip reasons of remote backends, from the reports (all workers)
+
+
+def unavailable(backend: str, reason: str) -> NoReturn:
+    """A remote store that cannot be used here: the test is skipped, or under CI=true fails."""
+    _skipped.setdefault(backend, reason)
+    message = f"{backend} backend: {reason}"
+    if srv.ci():
+        pytest.fail(f"{message} (CI=true: the remote store tests must run)", pytrace=False)
+    pytest.skip(message)
 
 
 @pytest.fixture(scope="session")
@@ -68,18 +84,23 @@ class Servers:
         self.running: list[srv.Server] = []
         self.reusable: dict[str, tuple[srv.Server, Baseline]] = {}
 
-    def new(self, backend: str, source: Path | None) -> srv.Server:
-        location = self.tmp.mktemp(backend) / "db"
-        if source is not None:
-            srv.snapshot(source, location)
-        server = srv.SERVERS[backend](location)
-        try:
-            server.start()
-        except RuntimeError as exc:
-            _skipped[backend] = str(exc)
-            raise
-        self.running.append(server)
-        return server
+    def new(self, backend: str, source: Path | None, attempts: int = 3) -> srv.Server:
+        """A started server on a new database directory (a copy of `source`, or empty). A start that
+        fails is tried again on new ports: another process may have taken a free port meanwhile."""
+        for attempt in range(attempts):
+            location = self.tmp.mktemp(backend) / "db"
+            if source is not None:
+                srv.snapshot(source, location)
+            server = srv.SERVERS[backend](location)
+            try:
+                server.start()
+            except RuntimeError:
+                if attempt + 1 == attempts:
+                    raise
+                continue
+            self.running.append(server)
+            return server
+        raise AssertionError("unreachable")
 
     def snapshot(self, backend: str) -> Path:
         if backend not in self.snapshots:
@@ -143,8 +164,7 @@ def backend(request: pytest.FixtureRequest) -> str:
     reason = srv.available(name) if name in REMOTE else None
     reason = reason or _skipped.get(name)
     if reason:
-        _skipped[name] = reason
-        pytest.skip(f"{name} backend: {reason}")
+        unavailable(name, reason)
     return name
 
 
@@ -152,7 +172,7 @@ def _server(servers: Servers, backend: str, sample: bool) -> srv.Server:
     try:
         return servers.sample(backend) if sample else servers.new(backend, None)
     except RuntimeError as exc:
-        pytest.skip(f"{backend} backend: the server could not start: {exc}")
+        unavailable(backend, f"the server could not start: {exc}")
 
 
 @pytest.fixture
@@ -167,7 +187,7 @@ def fresh_store(backend: str, servers: Servers, sample_store_dir: Path, tmp_path
     try:
         server = servers.writable(backend)
     except RuntimeError as exc:
-        pytest.skip(f"{backend} backend: the server could not start: {exc}")
+        unavailable(backend, f"the server could not start: {exc}")
     try:
         yield server.query_url
     finally:
@@ -265,19 +285,33 @@ def create_user(client: TestClient, username: str, *, role: str = "visitor", ins
 
 @pytest.hookimpl(hookwrapper=True)
 def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo) -> Iterator[None]:
+    """Tag each report with its backend: under xdist the reports, not the items, reach the controller."""
     outcome = yield
-    report = outcome.get_result()
     params = getattr(getattr(item, "callspec", None), "params", {})
-    if report.when == "call" and report.passed and params.get("backend") in REMOTE:
-        _ran_remote.add(params["backend"])
+    if params.get("backend") in REMOTE:
+        outcome.get_result().user_properties.append(("pvb_backend", params["backend"]))
+
+
+def pytest_runtest_logreport(report: pytest.TestReport) -> None:
+    backend = dict(report.user_properties).get("pvb_backend")
+    if backend is None:
+        return
+    _selected_remote.add(backend)
+    if report.when == "call" and report.passed:
+        _ran_remote.add(backend)
+    elif report.skipped and isinstance(report.longrepr, tuple):
+        _reported.setdefault(backend, report.longrepr[2].removeprefix("Skipped: ").removeprefix(f"{backend} backend: "))
 
 
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
-    """In CI a run where no remote backend ran is a failure, not a quiet pass."""
-    wanted = [b for b in BACKENDS if b in REMOTE]
-    if srv.ci() and wanted and not _ran_remote and session.testscollected:
-        reasons = "; ".join(f"{b}: {r}" for b, r in _skipped.items()) or "no remote backend test was run"
-        print(f"\nCI: no remote store backend ran ({reasons})")
+    """In CI a remote backend whose tests were selected but never passed is a failure, not a quiet pass
+    (checked once, in the controller when the run is distributed over xdist workers)."""
+    if hasattr(session.config, "workerinput") or not srv.ci():
+        return
+    missing = [b for b in BACKENDS if b in _selected_remote and b not in _ran_remote]
+    if missing:
+        reasons = "; ".join(f"{b}: {_reported.get(b, 'no test on it passed')}" for b in missing)
+        print(f"\nCI: remote store backend(s) did not run ({reasons})")
         session.exitstatus = pytest.ExitCode.TESTS_FAILED
 
 
@@ -292,5 +326,5 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
 
 
 def pytest_terminal_summary(terminalreporter, exitstatus, config) -> None:  # noqa: ANN001
-    for backend, reason in _skipped.items():
+    for backend, reason in {**_reported, **_skipped}.items():
         terminalreporter.write_line(f"backend {backend} skipped: {reason}")
