@@ -83,6 +83,7 @@ class Servers:
         self.snapshots: dict[str, Path] = {}
         self.running: list[srv.Server] = []
         self.reusable: dict[str, tuple[srv.Server, Baseline]] = {}
+        self.retired: set[str] = set()
 
     def new(self, backend: str, source: Path | None, attempts: int = 3) -> srv.Server:
         """A started server on a new database directory (a copy of `source`, or empty). A start that
@@ -134,9 +135,17 @@ class Servers:
             self.reusable[backend] = (server, Baseline(RemoteStore(server.query_url, timeout=120)))
         return self.reusable[backend][0]
 
+    def retire(self, backend: str) -> None:
+        """Stop the backend's writable server after the current test, instead of putting it back."""
+        self.retired.add(backend)
+
     def put_back(self, backend: str) -> None:
         """Undo the last test's writes; a new server from the snapshot when that cannot be done."""
         server, baseline = self.reusable.pop(backend)
+        if backend in self.retired:
+            self.retired.discard(backend)
+            self.stop(server)
+            return
         try:
             if baseline.restore(RemoteStore(server.query_url, timeout=120)):
                 self.reusable[backend] = (server, baseline)
