@@ -17,6 +17,7 @@ import shutil
 from collections.abc import Iterator
 from pathlib import Path
 from typing import NoReturn
+from unittest import mock
 
 import pytest
 from fastapi.testclient import TestClient
@@ -50,6 +51,19 @@ def unavailable(backend: str, reason: str) -> NoReturn:
     if srv.ci():
         pytest.fail(f"{message} (CI=true: the remote store tests must run)", pytrace=False)
     pytest.skip(message)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _cheap_password_hashes() -> Iterator[None]:
+    """Argon2id with minimal cost for the accounts the tests make in-process: the OWASP parameters
+    cost ~30 ms per hash and per login, hundreds of times per run, and test nothing the tests check.
+    (Hashes carry their parameters: a hash made by `pvb users create` still verifies.)"""
+    from argon2 import PasswordHasher
+
+    from app import accounts
+
+    with mock.patch.object(accounts, "_hasher", PasswordHasher(time_cost=1, memory_cost=64, parallelism=1)):
+        yield
 
 
 @pytest.fixture(scope="session")
