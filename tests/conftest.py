@@ -338,14 +338,25 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
         session.exitstatus = pytest.ExitCode.TESTS_FAILED
 
 
+def _per_backend(item: pytest.Item) -> bool:
+    return "backend" in getattr(getattr(item, "callspec", None), "params", {})
+
+
+@pytest.hookimpl(trylast=True)  # after pytest has grouped the tests by backend
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """PVB_TEST_ONLY_PARAMETRISED=1: only the tests that run per backend (scripts/test runs each
-    remote backend in a process of its own, after one run of everything on the embedded store)."""
-    if os.environ.get("PVB_TEST_ONLY_PARAMETRISED") != "1":
+    """The tests that do not run per backend go first: they hold the longest ones (the SHACL check of
+    the sample data, the API fuzzer, the crash, browser and scale-out tests). pytest puts them last,
+    after the per-backend groups; under xdist they then trail at the end of the run on one worker
+    while the other idles. First, they overlap with the hundreds of short per-backend tests.
+    The per-backend tests keep pytest's order (grouped by backend: each group's servers and shared
+    client are set up once per worker).
+
+    PVB_TEST_ONLY_PARAMETRISED=1: only the tests that run per backend (for a run per backend)."""
+    if os.environ.get("PVB_TEST_ONLY_PARAMETRISED") == "1":
+        config.hook.pytest_deselected(items=[item for item in items if not _per_backend(item)])
+        items[:] = [item for item in items if _per_backend(item)]
         return
-    keep = [item for item in items if "backend" in getattr(getattr(item, "callspec", None), "params", {})]
-    config.hook.pytest_deselected(items=[item for item in items if item not in keep])
-    items[:] = keep
+    items[:] = [item for item in items if not _per_backend(item)] + [item for item in items if _per_backend(item)]
 
 
 def pytest_terminal_summary(terminalreporter, exitstatus, config) -> None:  # noqa: ANN001
