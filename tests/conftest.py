@@ -3,7 +3,11 @@
 The API fixtures (`client`, `fresh_store`, `empty_store`) are parametrised over the backends in
 `PVB_TEST_BACKENDS` (default `embedded,oxigraph,virtuoso`): every test that uses them runs on the
 embedded store and on real Oxigraph and Virtuoso servers. A server that cannot start here is
-skipped with the reason; under `CI=true` a run in which no remote backend ran fails.
+skipped with the reason; under `CI=true` it is a failure instead, and so is a run in which a remote
+backend's tests were selected but none of them passed.
+
+Safe under pytest-xdist (`-n 2`, as scripts/test runs it): each worker has its own temporary
+directories, ports and servers; the CI checks run in the controller, from the reports.
 """
 
 from __future__ import annotations
@@ -12,6 +16,8 @@ import os
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
+from typing import NoReturn
+from unittest import mock
 
 import pytest
 from fastapi.testclient import TestClient
@@ -33,8 +39,32 @@ os.environ.setdefault("PVB_WARM_PLACES", "0")  # ~1 s of background reads per ap
 BACKENDS = [b.strip() for b in os.environ.get("PVB_TEST_BACKENDS", "embedded,oxigraph,virtuoso").split(",")
             if b.strip()]
 REMOTE = ("oxigraph", "virtuoso")
-_ran_remote: set[str] = set()
-_skipped: dict[str, str] = {}
+_selected_remote: set[str] = set()  # remote backends with at least one test in this run
+_ran_remote: set[str] = set()  # … and with at least one that passed
+_skipped: dict[str, str] = {}  # backends that cannot be used here (this process), and why
+_reported: dict[str, str] = {}  # skip reasons of remote backends, from the reports (all workers)
+
+
+def unavailable(backend: str, reason: str) -> NoReturn:
+    """A remote store that cannot be used here: the test is skipped, or under CI=true fails."""
+    _skipped.setdefault(backend, reason)
+    message = f"{backend} backend: {reason}"
+    if srv.ci():
+        pytest.fail(f"{message} (CI=true: the remote store tests must run)", pytrace=False)
+    pytest.skip(message)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _cheap_password_hashes() -> Iterator[None]:
+    """Argon2id with minimal cost for the accounts the tests make in-process: the OWASP parameters
+    cost ~30 ms per hash and per login, hundreds of times per run, and test nothing the tests check.
+    (Hashes carry their parameters: a hash made by `pvb users create` still verifies.)"""
+    from argon2 import PasswordHasher
+
+    from app import accounts
+
+    with mock.patch.object(accounts, "_hasher", PasswordHasher(time_cost=1, memory_cost=64, parallelism=1)):
+        yield
 
 
 @pytest.fixture(scope="session")
@@ -68,19 +98,25 @@ class Servers:
         self.snapshots: dict[str, Path] = {}
         self.running: list[srv.Server] = []
         self.reusable: dict[str, tuple[srv.Server, Baseline]] = {}
+        self.retired: set[str] = set()
 
-    def new(self, backend: str, source: Path | None) -> srv.Server:
-        location = self.tmp.mktemp(backend) / "db"
-        if source is not None:
-            srv.snapshot(source, location)
-        server = srv.SERVERS[backend](location)
-        try:
-            server.start()
-        except RuntimeError as exc:
-            _skipped[backend] = str(exc)
-            raise
-        self.running.append(server)
-        return server
+    def new(self, backend: str, source: Path | None, attempts: int = 3) -> srv.Server:
+        """A started server on a new database directory (a copy of `source`, or empty). A start that
+        fails is tried again on new ports: another process may have taken a free port meanwhile."""
+        for attempt in range(attempts):
+            location = self.tmp.mktemp(backend) / "db"
+            if source is not None:
+                srv.snapshot(source, location)
+            server = srv.SERVERS[backend](location)
+            try:
+                server.start()
+            except RuntimeError:
+                if attempt + 1 == attempts:
+                    raise
+                continue
+            self.running.append(server)
+            return server
+        raise AssertionError("unreachable")
 
     def snapshot(self, backend: str) -> Path:
         if backend not in self.snapshots:
@@ -114,9 +150,17 @@ class Servers:
             self.reusable[backend] = (server, Baseline(RemoteStore(server.query_url, timeout=120)))
         return self.reusable[backend][0]
 
+    def retire(self, backend: str) -> None:
+        """Stop the backend's writable server after the current test, instead of putting it back."""
+        self.retired.add(backend)
+
     def put_back(self, backend: str) -> None:
         """Undo the last test's writes; a new server from the snapshot when that cannot be done."""
         server, baseline = self.reusable.pop(backend)
+        if backend in self.retired:
+            self.retired.discard(backend)
+            self.stop(server)
+            return
         try:
             if baseline.restore(RemoteStore(server.query_url, timeout=120)):
                 self.reusable[backend] = (server, baseline)
@@ -144,8 +188,7 @@ def backend(request: pytest.FixtureRequest) -> str:
     reason = srv.available(name) if name in REMOTE else None
     reason = reason or _skipped.get(name)
     if reason:
-        _skipped[name] = reason
-        pytest.skip(f"{name} backend: {reason}")
+        unavailable(name, reason)
     return name
 
 
@@ -153,7 +196,7 @@ def _server(servers: Servers, backend: str, sample: bool) -> srv.Server:
     try:
         return servers.sample(backend) if sample else servers.new(backend, None)
     except RuntimeError as exc:
-        pytest.skip(f"{backend} backend: the server could not start: {exc}")
+        unavailable(backend, f"the server could not start: {exc}")
 
 
 @pytest.fixture
@@ -168,7 +211,7 @@ def fresh_store(backend: str, servers: Servers, sample_store_dir: Path, tmp_path
     try:
         server = servers.writable(backend)
     except RuntimeError as exc:
-        pytest.skip(f"{backend} backend: the server could not start: {exc}")
+        unavailable(backend, f"the server could not start: {exc}")
     try:
         yield server.query_url
     finally:
@@ -266,32 +309,57 @@ def create_user(client: TestClient, username: str, *, role: str = "visitor", ins
 
 @pytest.hookimpl(hookwrapper=True)
 def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo) -> Iterator[None]:
+    """Tag each report with its backend: under xdist the reports, not the items, reach the controller."""
     outcome = yield
-    report = outcome.get_result()
     params = getattr(getattr(item, "callspec", None), "params", {})
-    if report.when == "call" and report.passed and params.get("backend") in REMOTE:
-        _ran_remote.add(params["backend"])
+    if params.get("backend") in REMOTE:
+        outcome.get_result().user_properties.append(("pvb_backend", params["backend"]))
+
+
+def pytest_runtest_logreport(report: pytest.TestReport) -> None:
+    backend = dict(report.user_properties).get("pvb_backend")
+    if backend is None:
+        return
+    _selected_remote.add(backend)
+    if report.when == "call" and report.passed:
+        _ran_remote.add(backend)
+    elif report.skipped and isinstance(report.longrepr, tuple):
+        _reported.setdefault(backend, report.longrepr[2].removeprefix("Skipped: ").removeprefix(f"{backend} backend: "))
 
 
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
-    """In CI a run where no remote backend ran is a failure, not a quiet pass."""
-    wanted = [b for b in BACKENDS if b in REMOTE]
-    if srv.ci() and wanted and not _ran_remote and session.testscollected:
-        reasons = "; ".join(f"{b}: {r}" for b, r in _skipped.items()) or "no remote backend test was run"
-        print(f"\nCI: no remote store backend ran ({reasons})")
+    """In CI a remote backend whose tests were selected but never passed is a failure, not a quiet pass
+    (checked once, in the controller when the run is distributed over xdist workers)."""
+    if hasattr(session.config, "workerinput") or not srv.ci():
+        return
+    missing = [b for b in BACKENDS if b in _selected_remote and b not in _ran_remote]
+    if missing:
+        reasons = "; ".join(f"{b}: {_reported.get(b, 'no test on it passed')}" for b in missing)
+        print(f"\nCI: remote store backend(s) did not run ({reasons})")
         session.exitstatus = pytest.ExitCode.TESTS_FAILED
 
 
+def _per_backend(item: pytest.Item) -> bool:
+    return "backend" in getattr(getattr(item, "callspec", None), "params", {})
+
+
+@pytest.hookimpl(trylast=True)  # after pytest has grouped the tests by backend
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """PVB_TEST_ONLY_PARAMETRISED=1: only the tests that run per backend (scripts/test runs each
-    remote backend in a process of its own, after one run of everything on the embedded store)."""
-    if os.environ.get("PVB_TEST_ONLY_PARAMETRISED") != "1":
+    """The tests that do not run per backend go first: they hold the longest ones (the SHACL check of
+    the sample data, the API fuzzer, the crash, browser and scale-out tests). pytest puts them last,
+    after the per-backend groups; under xdist they then trail at the end of the run on one worker
+    while the other idles. First, they overlap with the hundreds of short per-backend tests.
+    The per-backend tests keep pytest's order (grouped by backend: each group's servers and shared
+    client are set up once per worker).
+
+    PVB_TEST_ONLY_PARAMETRISED=1: only the tests that run per backend (for a run per backend)."""
+    if os.environ.get("PVB_TEST_ONLY_PARAMETRISED") == "1":
+        config.hook.pytest_deselected(items=[item for item in items if not _per_backend(item)])
+        items[:] = [item for item in items if _per_backend(item)]
         return
-    keep = [item for item in items if "backend" in getattr(getattr(item, "callspec", None), "params", {})]
-    config.hook.pytest_deselected(items=[item for item in items if item not in keep])
-    items[:] = keep
+    items[:] = [item for item in items if not _per_backend(item)] + [item for item in items if _per_backend(item)]
 
 
 def pytest_terminal_summary(terminalreporter, exitstatus, config) -> None:  # noqa: ANN001
-    for backend, reason in _skipped.items():
+    for backend, reason in {**_reported, **_skipped}.items():
         terminalreporter.write_line(f"backend {backend} skipped: {reason}")

@@ -13,24 +13,32 @@ A big sample graph changed without changing its size would go unnoticed; no test
 
 from __future__ import annotations
 
-import re
-
 from rdflib import BNode, Graph
 
 from app.store.remote import RemoteStore
 
 SMALL = 5000  # triples: graphs up to this size are compared (and restored) triple by triple
-_BNODE = re.compile(r"_:\S+")
 
 
 def _content(store: RemoteStore, graph: str) -> Graph:
     return store.construct(f"CONSTRUCT {{ ?s ?p ?o }} WHERE {{ GRAPH <{graph}> {{ ?s ?p ?o }} }}")
 
 
-def _fingerprint(graph: Graph) -> list[str]:
-    """Sorted N-Triples with blank node labels blanked: labels differ per answer, content doesn't."""
-    lines = graph.serialize(format="nt").splitlines()
-    return sorted(_BNODE.sub("_:b", line) for line in lines if line.strip())
+def _fingerprints(store: RemoteStore, graphs: list[str]) -> dict[str, list[str]]:
+    """Each graph's triples as sorted N-Triples-like lines, blank node labels blanked (labels differ
+    per answer, content doesn't): one SELECT for all the graphs, not a CONSTRUCT per graph."""
+    if not graphs:
+        return {}
+    values = " ".join(f"<{g}>" for g in graphs)
+    rows = store.select(f"SELECT ?g ?s ?p ?o WHERE {{ VALUES ?g {{ {values} }} GRAPH ?g {{ ?s ?p ?o }} }}")
+    prints: dict[str, list[str]] = {g: [] for g in graphs}
+    for row in rows:
+        prints[str(row["g"])].append(" ".join(_print(row[k]) for k in ("s", "p", "o")))
+    return {g: sorted(lines) for g, lines in prints.items()}
+
+
+def _print(term: object) -> str:
+    return "_:b" if isinstance(term, BNode) else term.n3()  # type: ignore[attr-defined]
 
 
 class Baseline:
@@ -39,7 +47,7 @@ class Baseline:
     def __init__(self, store: RemoteStore) -> None:
         self.sizes = store.graph_sizes()
         self.small = {g: _content(store, g) for g, n in self.sizes.items() if n <= SMALL}
-        self.prints = {g: _fingerprint(content) for g, content in self.small.items()}
+        self.prints = _fingerprints(store, sorted(self.small))
 
     def restore(self, store: RemoteStore) -> bool:
         """Undo a test's writes in place; False when only a new server from the snapshot can."""
@@ -47,8 +55,10 @@ class Baseline:
         if any(sizes.get(g) != n for g, n in self.sizes.items() if g not in self.small):
             return False
         statements = [f"DROP SILENT GRAPH <{g}>" for g in sizes if g not in self.sizes]
+        same_size = sorted(g for g in self.small if sizes.get(g) == self.sizes[g])
+        prints = _fingerprints(store, same_size)
         for graph, content in self.small.items():
-            if sizes.get(graph) == self.sizes[graph] and _fingerprint(_content(store, graph)) == self.prints[graph]:
+            if graph in prints and prints[graph] == self.prints[graph]:
                 continue
             statements.append(f"DROP SILENT GRAPH <{graph}>")
             triples = " ".join(f"{_term(s)} {_term(p)} {_term(o)} ." for s, p, o in content)

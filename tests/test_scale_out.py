@@ -15,7 +15,7 @@ import httpx
 import pytest
 
 from . import servers as srv
-from .conftest import make_client
+from .conftest import make_client, unavailable
 from .test_persistence_and_cli import EXTRA, pvb
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -26,11 +26,11 @@ NEAR_MILL = {"lat": 53.218, "lon": 6.163, "radius": 50}
 def oxigraph(server_of):
     reason = srv.available("oxigraph")
     if reason:
-        pytest.skip(f"oxigraph backend: {reason}")
+        unavailable("oxigraph", reason)
     try:
         server = server_of.sample("oxigraph")
     except RuntimeError as exc:
-        pytest.skip(f"oxigraph backend: the server could not start: {exc}")
+        unavailable("oxigraph", f"the server could not start: {exc}")
     yield server
     server_of.stop(server)
 

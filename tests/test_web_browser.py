@@ -193,6 +193,7 @@ def test_comment_answered_on_the_desk_shows_as_official(page, server):
     assert page.locator("#threads .comment-text").first.inner_text() == question
     assert page.evaluate("window.__pwned") is None
     page.click("#logout")
+    page.wait_for_selector("#login-box:not([hidden])")  # revoked and forgotten: leaving earlier aborts that
     page.goto(server.url + "/desk")
     login(page, server, "sietske")
     page.wait_for_selector("#unanswered .comment")
