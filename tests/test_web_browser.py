@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import os
 import re
+import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -14,7 +16,9 @@ from .browser import CHROMIUM, CHROMIUM_ARGS, ROOT, Server, chromium_available
 pytestmark = pytest.mark.skipif(chromium_available() is not None, reason=str(chromium_available()))
 PASSWORD = "correct horse battery"
 XSS_NAME = '<img src=x onerror="window.__pwned=1"><script>window.__pwned=2</script>'
-DOCS = ROOT / "docs"
+# The screenshots in docs/ are refreshed only on request (PVB_SCREENSHOTS=docs), so that a test run
+# leaves the working tree as it found it; otherwise they go to a temporary directory.
+DOCS = ROOT / "docs" if os.environ.get("PVB_SCREENSHOTS") == "docs" else Path(tempfile.mkdtemp(prefix="pvb-shots-"))
 
 
 @pytest.fixture(scope="module")
