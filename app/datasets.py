@@ -1,10 +1,12 @@
 """Curated datasets: upload, validate, version, roll back and delete, each change one transaction.
 
-Every change to a dataset is ONE SPARQL update request (one transaction on every store): the
-previous version is archived, the graph replaced, the derived geo cells and version recomputed,
-the catalogue record and the link suggestions rewritten, all together. So a failed or invalid
-upload changes nothing, readers never see half a dataset, and a crash leaves the old or the new
-version, never a mix. The previous version is kept reified (`[] pvb:s ?s ; pvb:p ?p ; pvb:o ?o`)
+Every change to a dataset is ONE write (one transaction on every store): the previous version is
+archived, the graph replaced, the derived geo cells and version recomputed, the catalogue record
+and the link suggestions rewritten, all together. A new dataset is only additions: one staged
+write (GraphStore.staged_write) that the embedded store starts loading while the upload is still
+being validated and linked, and commits only if that succeeds. So a failed or invalid upload
+changes nothing, readers never see half a dataset, and a crash leaves the old or the new version,
+never a mix. The previous version is kept reified (`[] pvb:s ?s ; pvb:p ?p ; pvb:o ?o`)
 in a private archive graph so that no query on the union of graphs mistakes it for live data.
 """
 
@@ -183,17 +185,11 @@ def _now() -> Literal:
     return Literal(datetime.now(UTC).isoformat(timespec="seconds"), datatype=XSD.dateTime)
 
 
-def _write(store: GraphStore, update: str | None, data: ox.Store) -> None:
-    """`update`, then every quad of the private upload store, as one transaction (see GraphStore.write).
-    The quads go through a temporary N-Quads file, so a big upload is never one big Python string;
-    the private store is emptied before the write (measured at 1M triples: the peak RSS stays ~2.5 GB,
-    set by Oxigraph's ~1.5 GB transaction on top of what validation left the allocator holding)."""
-    with tempfile.TemporaryDirectory(prefix="pvb-upload-") as tmp:
-        path = Path(tmp) / "data.nq"
-        with path.open("wb") as out:
-            data.dump(out, ox.RdfFormat.N_QUADS)
-        data.clear()
-        store.write(update, path)
+def _dump(data: ox.Store, path: Path) -> Path:
+    """A private store as an N-Quads file: a big upload is never one big Python string."""
+    with path.open("wb") as out:
+        data.dump(out, ox.RdfFormat.N_QUADS)
+    return path
 
 
 def _geo_update(graph: str, points: list[tuple[str, float, float]], version: str) -> str:
@@ -269,38 +265,66 @@ def save(store: GraphStore, index: PlaceIndex, base_iri: str, user: User, key: s
             raise Conflict(f"The graph {dataset} already holds data that is not a curated dataset")
     meta = check_metadata(meta)
     with exclusive(dataset):
-        data, report = validate_upload(stream, media, dataset + "/", mapping, graph=dataset)
-        if data is None or not report.accepted or dry_run:
-            if not report.accepted and not dry_run:
-                raise ValidationFailed(report)
-            return None, report
-        _check_clash(index, dataset, store, data)
-        triples = len(data)
-        points = new_places(data)
-        suggestions = suggest(store, index, dataset, data, points)
-        archives = _archives(store, dataset) if existing else []
-        version = max([existing["version"]] + [a["version"] for a in archives]) + 1 if existing else 1
-        derived = [
-            _geo_update(dataset, points, f"{key}:{version}:{datetime.now(UTC).timestamp()}"),
-            _catalogue_update(dataset, key, meta, publisher, Literal(existing["issued"], datatype=XSD.dateTime)
-                              if existing and existing["issued"] else _now(), user, triples, version, media),
-            suggestions_update(dataset, suggestions),
-        ]
-        if existing is None and not store.ask(query("graph_has_data").bind(graph=URIRef(derived_graph(dataset)))):
-            # A new dataset removes nothing: the whole change is additions. They are computed on the
-            # private upload store (the same updates, on graphs that are empty there) and written in
-            # one transactional bulk write, the store's fastest atomic path.
-            data.update(combine(derived))
-            _write(store, None, data)
-        else:
-            parts = []
-            if existing:
-                parts += [query("dataset_archives_drop").bind(dataset=URIRef(dataset)),
-                          _archive_update(dataset, key, existing["version"], existing["triples"], existing["format"])]
-            parts += [query("clear_graph").bind(graph=URIRef(dataset)), *derived]
-            _write(store, combine(parts), data)
+        parsed = parse(stream, media, dataset + "/", mapping, dataset)
+        if parsed.data is None:
+            assert parsed.report is not None
+            if dry_run:
+                return None, parsed.report
+            raise ValidationFailed(parsed.report)
+        data = parsed.data
+        fresh = existing is None and not dry_run and not store.ask(
+            query("graph_has_data").bind(graph=URIRef(derived_graph(dataset))))
+        with tempfile.TemporaryDirectory(prefix="pvb-upload-") as tmp:
+            if fresh:
+                # A new dataset removes nothing: its whole change is additions, written as one
+                # staged write that starts on the data while it is validated and linked below.
+                with store.staged_write() as staged:
+                    staged.add(_dump(data, Path(tmp) / "data.nq"))
+                    report, derived = _checked_changes(store, index, dataset, key, meta, publisher, user,
+                                                       existing, data, media, dry_run=False)
+                    data.clear()  # its memory is free before the store's write needs its own
+                    additions = ox.Store()
+                    additions.update(combine(derived))
+                    staged.add(_dump(additions, Path(tmp) / "derived.nq"))
+            else:
+                report, derived = _checked_changes(store, index, dataset, key, meta, publisher, user, existing,
+                                                   data, media, dry_run=dry_run)
+                if dry_run:
+                    return None, report
+                parts = []
+                if existing:
+                    parts += [query("dataset_archives_drop").bind(dataset=URIRef(dataset)),
+                              _archive_update(dataset, key, existing["version"], existing["triples"],
+                                              existing["format"])]
+                parts += [query("clear_graph").bind(graph=URIRef(dataset)), *derived]
+                nquads = _dump(data, Path(tmp) / "data.nq")
+                data.clear()
+                store.write(combine(parts), nquads)
     record = get_record(store, dataset)
     return record, report
+
+
+def _checked_changes(store: GraphStore, index: PlaceIndex, dataset: str, key: str, meta: Metadata, publisher: str,
+                     user: User, existing: dict[str, Any] | None, data: ox.Store, media: str, *,
+                     dry_run: bool) -> tuple[Report, list[str]]:
+    """The report and, for an accepted upload, the updates of everything derived from it: geo cells,
+    catalogue record, link suggestions. Raises ValidationFailed or Conflict, before any commit."""
+    report = validate_store(data)
+    if not report.accepted or dry_run:
+        if not report.accepted and not dry_run:
+            raise ValidationFailed(report)
+        return report, []
+    _check_clash(index, dataset, store, data)
+    points = new_places(data)
+    suggestions = suggest(store, index, dataset, data, points)
+    archives = _archives(store, dataset) if existing else []
+    version = max([existing["version"]] + [a["version"] for a in archives]) + 1 if existing else 1
+    return report, [
+        _geo_update(dataset, points, f"{key}:{version}:{datetime.now(UTC).timestamp()}"),
+        _catalogue_update(dataset, key, meta, publisher, Literal(existing["issued"], datatype=XSD.dateTime)
+                          if existing and existing["issued"] else _now(), user, len(data), version, media),
+        suggestions_update(dataset, suggestions),
+    ]
 
 
 def _archived_facts(store: GraphStore, archive: str) -> ox.Store:

@@ -13,6 +13,7 @@ import time
 from pathlib import Path
 
 import httpx
+import pytest
 
 from app.derived import derived_graph
 from app.store.embedded import EmbeddedStore
@@ -86,9 +87,12 @@ def _state(store_dir: Path) -> tuple[int, int, int]:
         store.close()
 
 
-def test_killing_the_server_during_a_large_upload_leaves_old_or_new(fresh_store_dir):
-    """SIGKILL a real `pvb serve` while it replaces a dataset with a large new version: after a
-    restart the dataset is entirely version 1 or entirely version 2, with matching cells and record."""
+@pytest.mark.parametrize("change", ["new", "replace"])
+def test_killing_the_server_during_a_large_upload_leaves_old_or_new(fresh_store_dir, change):
+    """SIGKILL a real `pvb serve` while it adds a large new dataset (Oxigraph's bulk loader, fed while
+    the upload is validated) or replaces a dataset with a large new version (one transaction):
+    after a restart the dataset is entirely the old state or entirely the new one, with matching
+    cells and record, and the store opens cleanly."""
     created = pvb("users", "create", "fenna", "--password", PASSWORD, "--role", "curator",
                   "--institution", "Fries Museum", "--store", str(fresh_store_dir))
     assert created.returncode == 0, created.stderr
@@ -107,20 +111,31 @@ def test_killing_the_server_during_a_large_upload_leaves_old_or_new(fresh_store_
                 time.sleep(0.2)
         token = httpx.post(url + "/auth/token", data={"username": "fenna", "password": PASSWORD}).json()
         headers = {"Authorization": f"Bearer {token['access_token']}"}
-        small = _big_ntriples(2)
-        r = httpx.post(url + "/datasets", params={"title": "Groot", "license": CC0, "id": "groot"}, content=small,
-                       headers={**headers, "Content-Type": "application/n-triples"}, timeout=120)
-        assert r.status_code == 201, r.text
+        if change == "replace":
+            small = _big_ntriples(2)
+            r = httpx.post(url + "/datasets", params={"title": "Groot", "license": CC0, "id": "groot"},
+                           content=small, headers={**headers, "Content-Type": "application/n-triples"}, timeout=120)
+            assert r.status_code == 201, r.text
         big = _big_ntriples(40_000)  # 200k triples
 
         def upload() -> None:
             with contextlib.suppress(httpx.HTTPError):  # the server dies under it
-                httpx.put(url + "/datasets/groot", content=big, timeout=300,
-                          headers={**headers, "Content-Type": "application/n-triples"})
+                if change == "new":
+                    httpx.post(url + "/datasets", params={"title": "Groot", "license": CC0, "id": "groot"},
+                               content=big, timeout=300, headers={**headers, "Content-Type": "application/n-triples"})
+                else:
+                    httpx.put(url + "/datasets/groot", content=big, timeout=300,
+                              headers={**headers, "Content-Type": "application/n-triples"})
 
         thread = threading.Thread(target=upload)
         thread.start()
-        time.sleep(3.0)  # parsing, validating and writing 200k triples takes longer than this
+        # A new dataset: kill as soon as the bulk loader has written its first sorted file (it ingests
+        # them all at the end). A replacement: parsing, validating and writing takes longer than 3 s.
+        deadline = time.monotonic() + 3.0
+        while change == "new" and time.monotonic() < deadline and not list(fresh_store_dir.glob("bulk-*.sst")):
+            time.sleep(0.01)
+        if change == "replace":
+            time.sleep(3.0)
         os.killpg(server.pid, signal.SIGKILL)
         thread.join(timeout=60)
     finally:
@@ -128,4 +143,7 @@ def test_killing_the_server_during_a_large_upload_leaves_old_or_new(fresh_store_
             os.killpg(server.pid, signal.SIGKILL)
         server.wait(timeout=30)
     triples, version, cells = _state(fresh_store_dir)
-    assert (triples, version, cells) in ((10, 1, 2), (200_000, 2, 40_000))
+    before = (0, 0, 0) if change == "new" else (10, 1, 2)
+    after = (200_000, 1 if change == "new" else 2, 40_000)
+    assert (triples, version, cells) in (before, after)
+    assert not list(fresh_store_dir.glob("bulk-*.sst"))

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import shutil
+import tempfile
 from abc import ABC, abstractmethod
 from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 from typing import BinaryIO
 
@@ -89,6 +92,22 @@ class GraphStore(ABC):
         if combined is None:
             self._update(touch())
 
+    @contextmanager
+    def staged_write(self) -> Iterator[StagedWrite]:
+        """Additions handed over while later ones are still being computed, written as ONE public
+        write (like `write(None, …)`) when the block ends, or not at all if it raises."""
+        staged = self._staged_write()
+        try:
+            yield staged
+        except BaseException:
+            staged.abort()
+            raise
+        staged.commit()
+        self._update(touch())
+
+    def _staged_write(self) -> StagedWrite:
+        return StagedWrite(self)
+
     def load(self, stream: BinaryIO, media_type: str, *, graph: str | None = None,
              base_iri: str | None = None, atomic: bool = True, public: bool = True) -> None:
         """Parse and add RDF. `atomic=False` allows a faster streaming bulk load that may leave
@@ -141,3 +160,32 @@ def update_with_data(update: str | None, nquads: Path) -> str:
                      for graph, triples in by_graph.items())
     insert = f"INSERT DATA {{\n{blocks}}}" if blocks else ""
     return " ;\n".join(part for part in (update, insert) if part)
+
+
+class StagedWrite:
+    """The files of one staged write. This default keeps them and writes them all at commit;
+    a backend may start writing at the first file (EmbeddedStore), as long as nothing becomes
+    visible before commit."""
+
+    def __init__(self, store: GraphStore) -> None:
+        self.store = store
+        self.files: list[Path] = []
+
+    def add(self, nquads: Path) -> None:
+        """An N-Quads file of additions; it must stay in place until commit or abort."""
+        self.files.append(nquads)
+
+    def commit(self) -> None:
+        if len(self.files) == 1:
+            self.store._write(None, self.files[0])
+            return
+        with tempfile.TemporaryDirectory(prefix="pvb-staged-") as tmp:
+            whole = Path(tmp) / "all.nq"
+            with whole.open("wb") as out:
+                for part in self.files:
+                    with part.open("rb") as src:
+                        shutil.copyfileobj(src, out)
+            self.store._write(None, whole)
+
+    def abort(self) -> None:
+        self.files.clear()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import queue
 import threading
 import time
 from collections.abc import Iterable, Iterator, Sequence
@@ -13,13 +14,14 @@ from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.term import Node
 
 from ..errors import BadRequest, NotAcceptable, QueryTimeout, ResultTooLarge, StoreUnavailable
-from .base import GraphStore, Row
+from .base import GraphStore, Row, StagedWrite
 from .results import serialize_boolean, serialize_solutions
 
 _XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
 _GRAPH_FORMATS = {"text/turtle": ox.RdfFormat.TURTLE, "application/n-triples": ox.RdfFormat.N_TRIPLES,
                   "application/ld+json": ox.RdfFormat.JSON_LD, "application/rdf+xml": ox.RdfFormat.RDF_XML}
 _CHECK_EVERY = 256  # rows between deadline checks: cheap, and well under a millisecond apart
+BULK_WRITE_BYTES = 1_000_000  # ~10k quads: where the bulk loader starts to beat a transaction
 _PREFIXES = {"rdf": "http://www.w3.org/1999/02/22-rdf-syntax-ns#", "rdfs": "http://www.w3.org/2000/01/rdf-schema#",
              "xsd": "http://www.w3.org/2001/XMLSchema#", "skos": "http://www.w3.org/2004/02/skos/core#",
              "dcterms": "http://purl.org/dc/terms/", "schema": "https://schema.org/", "pvb": "https://w3id.org/pvb/ns#",
@@ -103,6 +105,8 @@ class EmbeddedStore(GraphStore):
                 self._store = ox.Store(str(path))
             except OSError as exc:
                 raise StoreUnavailable(f"Cannot open the store at {path}: is another process using it?") from exc
+            for leftover in path.glob("bulk-*.sst"):  # of a bulk write killed before its ingest
+                leftover.unlink(missing_ok=True)
         self._write_lock = threading.Lock()
 
     def _query(self, query: str):  # noqa: ANN202 - pyoxigraph result types
@@ -159,16 +163,29 @@ class EmbeddedStore(GraphStore):
                 raise BadRequest(f"SPARQL update syntax error: {exc}") from exc
 
     def _write(self, update: str | None, nquads: Path) -> None:
-        """Only additions: Oxigraph's own transactional load of the file (no SPARQL text to build
-        and parse); with removals, one SPARQL update as on every store."""
+        """Only additions: Oxigraph loads the file itself (no SPARQL text to build and parse); with
+        removals, one SPARQL update as on every store.
+
+        A big file goes through Oxigraph's bulk loader, ~3x faster and ~1 GB lighter at 1M quads than
+        its transactional load (~25 us a quad). It is atomic too: pyoxigraph 0.5 writes every batch to
+        sorted files and ingests them all in one RocksDB `IngestExternalFiles` call at the end, so
+        readers and a crash see all of the file or none of it (tests/test_store_write.py checks both).
+        Under `BULK_WRITE_BYTES` its fixed ~17 ms cost is more than the transaction's. A bulk write
+        only adds keys, so it does not wait for the write lock (annotations go on meanwhile)."""
         if update is not None:
             super()._write(update, nquads)
             return
-        with self._write_lock:
-            try:
+        try:
+            if nquads.stat().st_size >= BULK_WRITE_BYTES:
+                self._store.bulk_load(path=str(nquads), format=ox.RdfFormat.N_QUADS)  # only adds: no lock
+                return
+            with self._write_lock:
                 self._store.load(path=str(nquads), format=ox.RdfFormat.N_QUADS)
-            except SyntaxError as exc:
-                raise BadRequest(f"RDF syntax error: {exc}") from exc
+        except SyntaxError as exc:
+            raise BadRequest(f"RDF syntax error: {exc}") from exc
+
+    def _staged_write(self) -> StagedWrite:
+        return _BulkStagedWrite(self)
 
     def _load(self, stream: BinaryIO, media_type: str, *, graph: str | None = None,
               base_iri: str | None = None, atomic: bool = True) -> None:
@@ -200,3 +217,83 @@ class EmbeddedStore(GraphStore):
     def close(self) -> None:
         self._store.flush()
         del self._store
+
+
+class _BulkStagedWrite(StagedWrite):
+    """Starts Oxigraph's bulk loader on the first big file, in a thread, while the caller computes
+    the rest (validation, link suggestions): the loader parses, sorts and writes its files as the
+    quads arrive, and ingests them only when the feed ends, so an abort leaves nothing behind."""
+
+    def __init__(self, store: EmbeddedStore) -> None:
+        super().__init__(store)
+        self._feed: _Feed | None = None
+        self._thread: threading.Thread | None = None
+        self._error: BaseException | None = None
+
+    def add(self, nquads: Path) -> None:
+        if self._feed is None and nquads.stat().st_size < BULK_WRITE_BYTES:
+            super().add(nquads)  # small so far: a transaction at commit
+            return
+        if self._feed is None:
+            self._feed = _Feed()
+            for earlier in self.files:
+                self._feed.put(earlier)
+            self.files.clear()
+            self._thread = threading.Thread(target=self._load, name="pvb-bulk-write", daemon=True)
+            self._thread.start()
+        self._feed.put(nquads)
+
+    def _load(self) -> None:
+        assert self._feed is not None
+        try:
+            self.store._store.bulk_load(self._feed, ox.RdfFormat.N_QUADS)  # type: ignore[attr-defined]
+        except BaseException as exc:  # noqa: BLE001 - handed to the committing thread
+            self._error = exc
+
+    def commit(self) -> None:
+        if self._feed is None:
+            super().commit()
+            return
+        self._feed.put(None)
+        assert self._thread is not None
+        self._thread.join()
+        if self._error is not None:
+            raise StoreUnavailable(f"The bulk write failed: {self._error}") from self._error
+
+    def abort(self) -> None:
+        if self._feed is None:
+            super().abort()
+            return
+        self._feed.put(_Feed.ABORT)
+        assert self._thread is not None
+        self._thread.join()
+
+
+class _Feed:
+    """A binary stream over N-Quads files that arrive one by one: `read` blocks for the next file,
+    ends at None, and raises at ABORT, which makes the bulk loader drop what it has built."""
+
+    ABORT = Path("/dev/null/abort")
+
+    def __init__(self) -> None:
+        self._files: queue.Queue[Path | None] = queue.Queue()
+        self._current: BinaryIO | None = None
+
+    def put(self, item: Path | None) -> None:
+        self._files.put(item)
+
+    def read(self, size: int = -1) -> bytes:
+        while True:
+            if self._current is None:
+                item = self._files.get()  # blocks without the GIL while the caller computes
+                if item is None:
+                    self._files.put(None)  # stay at the end for any further read
+                    return b""
+                if item is _Feed.ABORT:
+                    raise OSError("The staged write was aborted")
+                self._current = item.open("rb")
+            chunk = self._current.read(size if size and size > 0 else 1 << 20)
+            if chunk:
+                return chunk
+            self._current.close()
+            self._current = None
