@@ -18,6 +18,7 @@ from datetime import UTC, datetime
 from difflib import SequenceMatcher
 from typing import Any
 
+import numpy as np
 import pyoxigraph as ox
 from rdflib import Literal, URIRef
 from rdflib.namespace import OWL, SKOS, XSD
@@ -124,13 +125,15 @@ def _address_match(a: dict[str, set[str]], b: dict[str, set[str]]) -> str | None
     for x in mine & theirs:
         if x:
             return x
-    names = {normalise(n) for n in a["name"]}
-    for street in theirs:  # the address written into the other record's name ("Kerk, Geawei 15, …")
-        if street and any(re.search(rf"(^| ){re.escape(street)}( |$)", n) for n in names):
+    # the address written into the other record's name ("Kerk, Geawei 15, …"): normalised text is
+    # words between single spaces, so a whole-word match is a substring match with spaces around
+    names = {f" {normalise(n)} " for n in a["name"]}
+    for street in theirs:
+        if street and any(f" {street} " in n for n in names):
             return street
-    names_b = {normalise(n) for n in b["name"]}
+    names_b = {f" {normalise(n)} " for n in b["name"]}
     for street in mine:
-        if street and any(re.search(rf"(^| ){re.escape(street)}( |$)", n) for n in names_b):
+        if street and any(f" {street} " in n for n in names_b):
             return street
     return None
 
@@ -192,7 +195,11 @@ def suggest(store: GraphStore, index: PlaceIndex, dataset: str, data: ox.Store,
     current = index.current()
     own_before = {p for p, _, _ in _graph_points(store, dataset)}
     pairs: dict[tuple[str, str], float] = {}
-    for place, lat, lon in points:
+    maybe = current.may_have_within(np.array([p[1] for p in points], dtype=float),
+                                    np.array([p[2] for p in points], dtype=float), NEAR_M)
+    for (place, lat, lon), near in zip(points, maybe.tolist(), strict=True):
+        if not near:
+            continue
         hits = current.within(lat, lon, NEAR_M)
         for other, distance in zip(hits.iris, hits.distances, strict=True):
             if other not in mine and other not in own_before:

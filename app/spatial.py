@@ -67,6 +67,26 @@ class PointIndex:
         candidates, distances = candidates[order], distances[order]
         return Hits([self.iris[i] for i in candidates], distances, self.lats[candidates], self.lons[candidates])
 
+    def may_have_within(self, lats: np.ndarray, lons: np.ndarray, radius_m: float) -> np.ndarray:
+        """For many points at once: False where surely no indexed point lies within `radius_m`
+        (radius under a band), so `within` is only asked for the rest. Near a pole or the
+        antimeridian it answers True and leaves the exact answer to `within`."""
+        if not len(self.iris):
+            return np.zeros(len(lats), dtype=bool)
+        dlat = math.degrees(radius_m / EARTH_RADIUS_M) * (1 + 1e-6) + 1e-9
+        assert 2 * dlat < BAND_DEG, "a radius this large can span more than two bands"
+        reach = np.minimum(np.abs(lats) + dlat, 90.0)
+        polar = reach >= 89.0
+        dlon = dlat / np.cos(np.radians(np.where(polar, 0.0, reach)))
+        edge = (lons - dlon < -180.0) | (lons + dlon > 180.0)
+        found = polar | edge
+        for band_lat in (lats - dlat, lats + dlat):
+            bands = np.floor((np.clip(band_lat, -90.0, 90.0) + 90.0) / BAND_DEG)
+            starts = np.searchsorted(self.keys, bands * 1000.0 + (lons - dlon + 180.0 - _EPS), side="left")
+            ends = np.searchsorted(self.keys, bands * 1000.0 + (lons + dlon + 180.0 + _EPS), side="right")
+            found |= ends > starts
+        return found
+
     def _candidates(self, lat: float, lon: float, radius_m: float) -> np.ndarray:
         if not len(self.iris):
             return np.empty(0, dtype=np.int64)

@@ -14,6 +14,7 @@ from __future__ import annotations
 import math
 import re
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from functools import cache, cached_property
@@ -294,17 +295,33 @@ class Validator:
         results: list[Result] = []
         if shape.path is None:
             if shape.constraints:
-                for focus in nodes:
-                    results += self._constraints(shape, focus, None, [focus], False)
+                bad = self._bad_values(shape, nodes)
+                if bad is not None:
+                    for focus in nodes:
+                        results += self._constraints(shape, focus, None, [focus], False, bad)
         else:
             found = self.values(shape.path)
             if shape.needs_values:
                 nodes = [n for n in nodes if n in found]
-            for focus in nodes:
-                results += self._constraints(shape, focus, shape.path, found.get(focus, []), False)
+            bad = self._bad_values(shape, (v for n in nodes for v in found.get(n, ())))
+            if bad is not None:
+                for focus in nodes:
+                    results += self._constraints(shape, focus, shape.path, found.get(focus, []), False, bad)
         for prop in shape.properties:
             results += self._check_all(prop, nodes)
         return results
+
+    def _bad_values(self, shape: Shape, values: Iterable[Term]) -> dict[int, set[Term]] | None:
+        """The values failing each per-value constraint of `shape` (by index), each distinct value
+        checked once; None when nothing can fail, so the focus nodes need no visit at all."""
+        per_value = [(i, c, a) for i, (c, a) in enumerate(shape.constraints) if c in _PER_VALUE]
+        if not per_value:
+            return {}
+        distinct = set(values)
+        bad = {i: {v for v in distinct if not self._value_ok(c, a, v)} for i, c, a in per_value}
+        if len(per_value) == len(shape.constraints) and not any(bad.values()):
+            return None
+        return bad
 
     def conforms(self, shape: Shape, focus: Term) -> bool:
         return not self.check(shape, focus, stop_early=True)
@@ -325,7 +342,7 @@ class Validator:
         return results
 
     def _constraints(self, shape: Shape, focus: Term, path: str | None, values: list[Term],
-                     stop_early: bool) -> list[Result]:
+                     stop_early: bool, bad: dict[int, set[Term]] | None = None) -> list[Result]:
         results: list[Result] = []
 
         def fail(constraint: str, value: Term | None, default: str) -> None:
@@ -333,7 +350,7 @@ class Validator:
                                   shape.message or default, shape.severity, constraint,
                                   str(shape.node) if isinstance(shape.node, URIRef) else ""))
 
-        for constraint, arg in shape.constraints:
+        for index, (constraint, arg) in enumerate(shape.constraints):
             if stop_early and results:
                 break
             if constraint == "MinCount":
@@ -356,8 +373,9 @@ class Validator:
                         if _compare(v, w) not in (-1, 0):
                             fail(constraint, v, f"Value is not less than or equal to {arg}")
             else:
+                failing = bad.get(index) if bad is not None else None
                 for v in values:
-                    if not self._value_ok(constraint, arg, v):
+                    if (v in failing) if failing is not None else not self._value_ok(constraint, arg, v):
                         fail(constraint, v, f"Value does not satisfy {constraint}")
         return results
 

@@ -50,3 +50,22 @@ def test_points_across_the_antimeridian_and_near_the_pole():
 
 def test_empty_index_returns_nothing():
     assert PointIndex([], np.empty(0), np.empty(0)).within(52, 5, 1000).iris == []
+
+
+def test_may_have_within_never_misses_a_neighbour_and_rules_out_far_points():
+    """The link-suggestion prefilter: wherever `within` finds a place, it must say True (also at the
+    antimeridian, near the poles and on band edges); for points far from everything, False."""
+    rng = np.random.default_rng(7)
+    lats = np.concatenate([rng.uniform(52.0, 52.05, 400), rng.uniform(-90, 90, 200), [89.9995, -89.9995, 0.0, 0.0]])
+    lons = np.concatenate([rng.uniform(4.0, 4.05, 400), rng.uniform(-180, 180, 200), [10.0, -10.0, 179.9995, -180.0]])
+    index = PointIndex([f"urn:p:{i}" for i in range(len(lats))], lats, lons)
+    # queries: jittered copies of indexed points (most within 100 m), band edges, and random points
+    q_lats = np.concatenate([lats + rng.normal(0, 0.0006, len(lats)), np.round(lats, 2) + 1e-7,
+                             rng.uniform(-90, 90, 500)]).clip(-90, 90)
+    q_lons = np.concatenate([lons + rng.normal(0, 0.0009, len(lons)), lons, rng.uniform(-180, 180, 500)])
+    q_lons = (q_lons + 180.0) % 360.0 - 180.0
+    maybe = index.may_have_within(q_lats, q_lons, 100.0)
+    hits = np.array([bool(index.within(la, lo, 100.0).iris) for la, lo in zip(q_lats, q_lons, strict=True)])
+    assert hits.sum() > 300  # the jittered copies are mostly within 100 m
+    assert not (hits & ~maybe).any(), "a neighbour was ruled out"
+    assert (~maybe[-500:]).sum() > 450  # random points on the globe are ruled out cheaply

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
+import os
 import queue
+import shutil
+import tempfile
 import threading
 import time
 from collections.abc import Iterable, Iterator, Sequence
@@ -222,78 +226,79 @@ class EmbeddedStore(GraphStore):
 class _BulkStagedWrite(StagedWrite):
     """Starts Oxigraph's bulk loader on the first big file, in a thread, while the caller computes
     the rest (validation, link suggestions): the loader parses, sorts and writes its files as the
-    quads arrive, and ingests them only when the feed ends, so an abort leaves nothing behind."""
+    quads arrive, and ingests them only when the feed ends, so an abort leaves nothing behind.
+
+    The loader reads a named pipe, not a Python stream: a Python `read` would need the GIL for
+    every few kB, which the computing caller holds for 5 ms at a time (measured: 2x slower).
+    A feeder thread copies the files into the pipe in blocking writes, without the GIL. Abort
+    ends the feed with a line that is not N-Quads, so the loader fails and drops its files."""
+
+    ABORT_LINE = b"\n# aborted\nnot n-quads\n"
 
     def __init__(self, store: EmbeddedStore) -> None:
         super().__init__(store)
-        self._feed: _Feed | None = None
-        self._thread: threading.Thread | None = None
+        self._files: queue.Queue[Path | None | bytes] | None = None
+        self._threads: list[threading.Thread] = []
         self._error: BaseException | None = None
+        self._fifo_dir: str | None = None
 
     def add(self, nquads: Path) -> None:
-        if self._feed is None and nquads.stat().st_size < BULK_WRITE_BYTES:
+        if self._files is None and nquads.stat().st_size < BULK_WRITE_BYTES:
             super().add(nquads)  # small so far: a transaction at commit
             return
-        if self._feed is None:
-            self._feed = _Feed()
+        if self._files is None:
+            self._files = queue.Queue()
             for earlier in self.files:
-                self._feed.put(earlier)
+                self._files.put(earlier)
             self.files.clear()
-            self._thread = threading.Thread(target=self._load, name="pvb-bulk-write", daemon=True)
-            self._thread.start()
-        self._feed.put(nquads)
+            self._fifo_dir = tempfile.mkdtemp(prefix="pvb-bulk-")
+            fifo = Path(self._fifo_dir) / "feed.nq"
+            os.mkfifo(fifo, 0o600)
+            self._threads = [threading.Thread(target=self._load, args=(fifo,), name="pvb-bulk-load", daemon=True),
+                             threading.Thread(target=self._feed, args=(fifo,), name="pvb-bulk-feed", daemon=True)]
+            for thread in self._threads:
+                thread.start()
+        self._files.put(nquads)
 
-    def _load(self) -> None:
-        assert self._feed is not None
+    def _load(self, fifo: Path) -> None:
         try:
-            self.store._store.bulk_load(self._feed, ox.RdfFormat.N_QUADS)  # type: ignore[attr-defined]
+            self.store._store.bulk_load(path=str(fifo), format=ox.RdfFormat.N_QUADS)  # type: ignore[attr-defined]
         except BaseException as exc:  # noqa: BLE001 - handed to the committing thread
             self._error = exc
+            with contextlib.suppress(OSError):  # a feeder still waiting to open the pipe may go on
+                os.close(os.open(fifo, os.O_RDONLY | os.O_NONBLOCK))
+
+    def _feed(self, fifo: Path) -> None:
+        assert self._files is not None
+        try:
+            with fifo.open("wb", buffering=0) as pipe:
+                while (item := self._files.get()) is not None:
+                    if isinstance(item, bytes):
+                        pipe.write(item)
+                        break
+                    with item.open("rb") as src:
+                        shutil.copyfileobj(src, pipe, 1 << 20)
+        except BrokenPipeError:
+            pass  # the loader stopped reading: it failed, and _load has its error
+
+    def _finish(self, last: None | bytes) -> None:
+        assert self._files is not None
+        self._files.put(last)
+        for thread in self._threads:
+            thread.join()
+        assert self._fifo_dir is not None
+        shutil.rmtree(self._fifo_dir, ignore_errors=True)
 
     def commit(self) -> None:
-        if self._feed is None:
+        if self._files is None:
             super().commit()
             return
-        self._feed.put(None)
-        assert self._thread is not None
-        self._thread.join()
+        self._finish(None)
         if self._error is not None:
             raise StoreUnavailable(f"The bulk write failed: {self._error}") from self._error
 
     def abort(self) -> None:
-        if self._feed is None:
+        if self._files is None:
             super().abort()
             return
-        self._feed.put(_Feed.ABORT)
-        assert self._thread is not None
-        self._thread.join()
-
-
-class _Feed:
-    """A binary stream over N-Quads files that arrive one by one: `read` blocks for the next file,
-    ends at None, and raises at ABORT, which makes the bulk loader drop what it has built."""
-
-    ABORT = Path("/dev/null/abort")
-
-    def __init__(self) -> None:
-        self._files: queue.Queue[Path | None] = queue.Queue()
-        self._current: BinaryIO | None = None
-
-    def put(self, item: Path | None) -> None:
-        self._files.put(item)
-
-    def read(self, size: int = -1) -> bytes:
-        while True:
-            if self._current is None:
-                item = self._files.get()  # blocks without the GIL while the caller computes
-                if item is None:
-                    self._files.put(None)  # stay at the end for any further read
-                    return b""
-                if item is _Feed.ABORT:
-                    raise OSError("The staged write was aborted")
-                self._current = item.open("rb")
-            chunk = self._current.read(size if size and size > 0 else 1 << 20)
-            if chunk:
-                return chunk
-            self._current.close()
-            self._current = None
+        self._finish(self.ABORT_LINE)
