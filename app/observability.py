@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 import logging
+import os
 import threading
 import time
-import uuid
 from collections import defaultdict
 from contextvars import ContextVar
 
@@ -106,6 +107,16 @@ def configure_logging(level: str) -> None:
     root.setLevel(level.upper())
 
 
+_ID_PREFIX = os.urandom(6).hex()  # per process: ids stay unique across workers and restarts
+_id_counter = itertools.count(1)
+
+
+def _new_request_id() -> str:
+    """No system call per request: uuid4's getrandom() releases the GIL, and the event loop then
+    waits up to a switch interval to get it back from the threads computing responses."""
+    return f"{_ID_PREFIX}{next(_id_counter):020x}"  # 32 hex digits, like a uuid4 hex
+
+
 class RequestContext:
     """ASGI middleware: a request id (X-Request-ID, echoed), an access log line and metrics.
 
@@ -120,7 +131,7 @@ class RequestContext:
             await self.app(scope, receive, send)
             return
         incoming = dict(scope["headers"]).get(b"x-request-id", b"").decode("latin-1")
-        rid = incoming if 0 < len(incoming) <= 64 and incoming.replace("-", "").isalnum() else uuid.uuid4().hex
+        rid = incoming if 0 < len(incoming) <= 64 and incoming.replace("-", "").isalnum() else _new_request_id()
         token = request_id.set(rid)
         started = time.perf_counter()
         status = 500

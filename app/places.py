@@ -15,7 +15,7 @@ from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS, FOAF, OWL, RDF, RDFS, SKOS
 from rdflib.term import Node
 
-from .cache import Stamp, StampedCache, ViewCaches, read_stamps
+from .cache import Stamp, StampedCache, ViewCaches, read_stamps, social_versions
 from .errors import BadRequest, NotFound
 from .geo import bearing_deg, valid_coordinates
 from .lang import pick, text
@@ -174,10 +174,12 @@ def _described(store: GraphStore, iris: list[str], cache: dict[str, Any] | None)
 
 
 def warm_descriptions(store: GraphStore, index: PlaceIndex, limit: int, stop: threading.Event,
-                      batch: int = 1000) -> int:
+                      batch: int = 1000, counts_cache: StampedCache | None = None) -> int:
     """Read what the datasets say about the index's first `limit` places into its snapshot's cache,
-    a batch at a time, until done, `stop` is set or the snapshot is replaced. Places that are asked
-    for first are read by their requests as usual. Returns how many places were read."""
+    and what people said (annotation counts) into `counts_cache`, a batch at a time, until done,
+    `stop` is set or the snapshot is replaced. Places that are asked for first are read by their
+    requests as usual. Returns how many places were read. Cold counts cost a nearby page ~7 ms
+    at 100k annotations, ten times the rest of it."""
     snapshot = index.current()
     done = 0
     for start in range(0, min(limit, len(snapshot.iris), SUMMARY_CACHE_MAX), batch):
@@ -185,6 +187,8 @@ def warm_descriptions(store: GraphStore, index: PlaceIndex, limit: int, stop: th
             break
         chosen = [i for i in snapshot.iris[start:start + batch] if i not in snapshot.described]
         _described(store, chosen, snapshot.described)
+        if counts_cache is not None:
+            _annotation_counts(store, snapshot.iris[start:start + batch], counts_cache)
         done += len(chosen)
     return done
 
@@ -227,11 +231,11 @@ def summarize(store: GraphStore, iris: list[str], prefs: list[str], cache: dict[
 
 def _annotation_counts(store: GraphStore, iris: list[str], cache: StampedCache | None) -> dict[str, dict[str, int]]:
     """Annotations per kind for each place: from `cache` while a place's social version holds (read
-    first, in one query for all), the rest in one query."""
-    stamps = read_stamps(store, iris) if cache is not None and iris else {}
+    first, for all at once), the rest in one query."""
+    stamps = social_versions(store, iris) if cache is not None and iris else {}
     found: dict[str, dict[str, int]] = {}
     for iri in iris:
-        hit = cache.get(iri, stamps[iri].social_version) if cache is not None and iri in stamps else None
+        hit = cache.get(iri, stamps[iri]) if cache is not None and iri in stamps else None
         if hit is not None:
             found[iri] = hit
     missing = [URIRef(i) for i in iris if i not in found]
@@ -240,7 +244,7 @@ def _annotation_counts(store: GraphStore, iris: list[str], cache: StampedCache |
         fresh[str(row["place"])][str(row["kind"])] = int(row["n"])  # type: ignore[call-overload]
     for iri, counted in fresh.items():
         if cache is not None and iri in stamps:
-            cache.put(iri, stamps[iri].social_version, counted)
+            cache.put(iri, stamps[iri], counted)
     return {**found, **fresh}
 
 

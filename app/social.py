@@ -22,7 +22,7 @@ from rdflib import URIRef
 from rdflib.term import Node
 
 from .annotations import OA, _item, _triples, render
-from .cache import StampedCache
+from .cache import StampedCache, social_versions
 from .lang import pick, text
 from .queries import query
 from .settings import Settings
@@ -37,8 +37,7 @@ NONE = URIRef("urn:pvb:none")  # fills an empty VALUES list, which would otherwi
 # Versions ----------------------------------------------------------------------------------------
 
 def version(store: GraphStore, place: str) -> str | None:
-    rows = list(store.select_values(query("social_version").bind(place=URIRef(place))))
-    return rows[0][0] if len(rows) == 1 else None
+    return social_versions(store, [place]).get(place)
 
 
 # The cached part ---------------------------------------------------------------------------------

@@ -17,6 +17,7 @@ def test_request_id_is_echoed_or_generated(client):
     assert client.get("/health", headers={"X-Request-ID": "abc-123"}).headers["x-request-id"] == "abc-123"
     generated = client.get("/health").headers["x-request-id"]
     assert len(generated) == 32
+    assert client.get("/health").headers["x-request-id"] not in ("abc-123", generated)  # one per request
     assert client.get("/health", headers={"X-Request-ID": "bad id\n"}).headers["x-request-id"] != "bad id\n"
 
 

@@ -12,15 +12,16 @@ from pydantic import TypeAdapter
 from ..errors import Unprocessable
 from ..models import NearbyPage, PlaceContext, SearchResult
 from ..places import NearbyRequest, context_view, nearby, place_graph
-from .deps import IndexDep, LanguagesDep, NameIndexDep, SettingsDep, StoreDep
+from .deps import IndexDep, LanguagesDep, NameIndexDep, SettingsDep, StoreDep, answer
 
 router = APIRouter(prefix="/places", tags=["places"])
 JSON_LD = "application/ld+json"
 PLACE_CONTEXT = TypeAdapter(PlaceContext)
+NEARBY_PAGE = TypeAdapter(NearbyPage)  # validated and serialised in one go, as the response model would
 
 
 @router.get("/nearby", response_model=NearbyPage, summary="Places of meaning near a point, nearest first")
-def get_nearby(
+async def get_nearby(
     request: Request, store: StoreDep, index: IndexDep, settings: SettingsDep, languages: LanguagesDep,
     lat: Annotated[float, Query(ge=-90, le=90, allow_inf_nan=False, description="WGS84 latitude")],
     lon: Annotated[float, Query(ge=-180, le=180, allow_inf_nan=False, description="WGS84 longitude")],
@@ -30,13 +31,14 @@ def get_nearby(
     cursor: Annotated[str | None, Query(max_length=2000, description="From `next_cursor`")] = None,
     type: Annotated[str | None, Query(max_length=2000, description="Concept IRI or label; narrower included")] = None,
     tag: Annotated[str | None, Query(max_length=2000, description="Tag concept IRI or label")] = None,
-) -> dict:
+) -> Response:
     radius = settings.nearby_default_radius if radius is None else radius
     if radius > settings.nearby_max_radius:
         raise Unprocessable(f"radius must be at most {settings.nearby_max_radius:g} metres")
-    return nearby(store, index, NearbyRequest(lat=lat, lon=lon, radius=radius, limit=limit, offset=offset,
-                                              cursor=cursor, prefs=tuple(languages), concept=type, tag=tag),
-                  request.app.state.caches)
+    page = await answer(store, nearby, store, index,
+                        NearbyRequest(lat=lat, lon=lon, radius=radius, limit=limit, offset=offset, cursor=cursor,
+                                      prefs=tuple(languages), concept=type, tag=tag), request.app.state.caches)
+    return Response(NEARBY_PAGE.dump_json(NEARBY_PAGE.validate_python(page)), media_type="application/json")
 
 
 @router.get("/search", response_model=list[SearchResult], summary="Towns and places whose name contains q")

@@ -11,9 +11,10 @@ from pathlib import Path
 from typing import BinaryIO
 
 import pyoxigraph as ox
-from rdflib import Graph
+from rdflib import Graph, URIRef
 from rdflib.term import Node
 
+from ..queries import query
 from .generation import stamped, touch
 
 Row = dict[str, Node]
@@ -38,6 +39,9 @@ class GraphStore(ABC):
     not see private graphs name their graphs explicitly (the public SPARQL endpoint does).
     """
 
+    # Calls answer from memory or local disk in this process (no network wait): see app/api/deps.py.
+    in_process = False
+
     @abstractmethod
     def select(self, query: str) -> list[Row]:
         """Rows of a SELECT as rdflib terms; unbound variables are absent from a row."""
@@ -48,6 +52,17 @@ class GraphStore(ABC):
 
     @abstractmethod
     def ask(self, query: str) -> bool: ...
+
+    def objects(self, graph: str, predicate: str, subjects: Sequence[str]) -> dict[str, list[str]]:
+        """The lexical objects of one predicate for each subject, in one graph: the lookup by key that
+        per-request version checks make. One query here; the embedded store reads its index directly."""
+        found: dict[str, list[str]] = {}
+        if subjects:
+            bound = query("objects").bind(graph=URIRef(graph), predicate=URIRef(predicate),
+                                          subject=[URIRef(s) for s in subjects])
+            for subject, value in self.select_values(bound):
+                found.setdefault(subject or "", []).append(value or "")
+        return found
 
     @abstractmethod
     def construct(self, query: str) -> Graph: ...

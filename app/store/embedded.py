@@ -100,6 +100,8 @@ class EmbeddedStore(GraphStore):
     """Writes are serialised by a lock: RocksDB allows one writer process, and one writer thread
     keeps read-modify-write updates (counters, versions) free of lost updates."""
 
+    in_process = True
+
     def __init__(self, path: Path | None) -> None:
         if path is None:
             self._store = ox.Store()
@@ -137,6 +139,16 @@ class EmbeddedStore(GraphStore):
         width = len(solutions.variables)
         for solution in solutions:
             yield tuple(_lexical(solution[i]) for i in range(width))
+
+    def objects(self, graph: str, predicate: str, subjects: Sequence[str]) -> dict[str, list[str]]:
+        """Straight from the index (~5 us a subject): the SPARQL form costs ~0.5 ms, most of it parsing."""
+        g, p = ox.NamedNode(graph), ox.NamedNode(predicate)
+        found: dict[str, list[str]] = {}
+        for subject in subjects:
+            values = [q.object.value for q in self._store.quads_for_pattern(ox.NamedNode(subject), p, None, g)]
+            if values:
+                found[subject] = values
+        return found
 
     def ask(self, query: str) -> bool:
         return bool(self._query(query))

@@ -26,11 +26,16 @@ if TYPE_CHECKING:
     from .base import GraphStore
 
 
+GRAPH = "urn:pvb:private:generation"
+SUBJECT = "urn:pvb:generation"
+PREDICATE = "https://w3id.org/pvb/ns#generation"
+
+
 def current(store: GraphStore) -> str | None:
     """None while there is no single generation (a store no public write has reached yet): then
-    nothing may be cached on it."""
-    rows = list(store.select_values(query("generation").text))
-    return rows[0][0] if len(rows) == 1 else None
+    nothing may be cached on it. Read on every request, so a key lookup (GraphStore.objects)."""
+    values = store.objects(GRAPH, PREDICATE, [SUBJECT]).get(SUBJECT, [])
+    return values[0] if len(values) == 1 else None
 
 
 def touch() -> str:
