@@ -1,6 +1,6 @@
 """Per-worker caches of views that take many queries to build, each entry kept with the stamp (the
 store versions) it was built at. An entry is served only while the store still shows that stamp,
-which the caller reads in one small query *before* building anything: so a write that lands while
+which the caller reads (key lookups) *before* building anything: so a write that lands while
 a view is being built leaves an entry stamped older than the store, never served again.
 
 Stamps: a place's social version (app/social.py), renewed with every change to an annotation about

@@ -5,7 +5,7 @@ Reading all of it takes several queries over every annotation on the place, so t
 from the annotations graph is cached per process, keyed by the place's *social version*: a random
 token written in the same update as every change to an annotation about the place (create, edit,
 delete, hide, restore, approve; for a reply, the place its thread is about). Each request reads the
-version (one small query) and recomputes on any difference, so API workers sharing one store never
+version (a key lookup) and recomputes on any difference, so API workers sharing one store never
 serve another worker's stale view. Names and labels, which accounts and datasets change, are never
 cached: each request reads them fresh, in one query. A place without a version (annotations written
 before versions existed, or restored from such a backup) is never cached.
