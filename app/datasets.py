@@ -300,6 +300,9 @@ def save(store: GraphStore, index: PlaceIndex, base_iri: str, user: User, key: s
                 nquads = _dump(data, Path(tmp) / "data.nq")
                 data.clear()
                 store.write(combine(parts), nquads)
+    # This worker's spatial index re-reads the changed graph here, in the writer's thread, and not in
+    # the next nearby request, which runs on the event loop (app/api/deps.py: answer).
+    index.current()
     record = get_record(store, dataset)
     return record, report
 
@@ -369,6 +372,7 @@ def rollback(store: GraphStore, index: PlaceIndex, base_iri: str, user: User, ke
             suggestions_update(dataset, suggestions),
         ]
         store.update(combine(parts))
+    index.current()  # see save
     return get_record(store, dataset)
 
 

@@ -181,8 +181,9 @@ def rollback(key: str, user: CurrentUser, store: StoreDep, index: IndexDep, sett
 
 
 @router.delete("/{key}", status_code=204, summary="Remove a dataset (its places vanish at once)")
-def delete(key: str, user: CurrentUser, store: StoreDep, settings: SettingsDep) -> Response:
+def delete(key: str, user: CurrentUser, store: StoreDep, index: IndexDep, settings: SettingsDep) -> Response:
     ds.delete(store, settings.base_iri, user, key)
+    index.current()  # see datasets.save
     return Response(status_code=204)
 
 
