@@ -77,10 +77,12 @@ def social_versions(store: GraphStore, places: Iterable[str]) -> dict[str, str |
     return {place: (found.get(place) or [None])[0] for place in chosen if len(found.get(place, ())) <= 1}
 
 
-def read_stamps(store: GraphStore, places: Iterable[str]) -> dict[str, Stamp]:
-    """The stamp of each place: the generation first, then the social versions (read before the view
-    is built, see the module docstring). No stamps while the store has no single generation."""
-    generation = current_generation(store)
+def read_stamps(store: GraphStore, places: Iterable[str], generation: str | None = None) -> dict[str, Stamp]:
+    """The stamp of each place: the generation first (`generation`: one the caller read just before),
+    then the social versions (read before the view is built, see the module docstring). No stamps
+    while the store has no single generation."""
+    if generation is None:
+        generation = current_generation(store)
     if generation is None:
         return {}
     return {place: Stamp(generation, version) for place, version in social_versions(store, places).items()}

@@ -313,9 +313,9 @@ def _checked_changes(store: GraphStore, index: PlaceIndex, dataset: str, key: st
     """The report and, for an accepted upload, the updates of everything derived from it: geo cells,
     catalogue record, link suggestions. Raises ValidationFailed or Conflict, before any commit."""
     report = validate_store(data)
+    if not report.accepted and not dry_run:
+        raise ValidationFailed(report)
     if not report.accepted or dry_run:
-        if not report.accepted and not dry_run:
-            raise ValidationFailed(report)
         return report, []
     _check_clash(index, dataset, store, data)
     points = new_places(data)

@@ -37,7 +37,7 @@ from .cache import ViewCaches
 from .loading import load_sample_data
 from .models import PROBLEM_RESPONSES
 from .observability import Metrics, RequestContext, configure_logging
-from .places import warm_descriptions
+from .places import warm_summaries
 from .search import NameIndex
 from .security import BodyLimit, IdentityBodiesOnly, SecurityHeaders
 from .settings import Settings
@@ -103,12 +103,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         def warm() -> None:
             started = time.perf_counter()
             try:
-                done = warm_descriptions(store, app.state.place_index, settings.warm_places, stop_warming,
+                done = warm_summaries(store, app.state.place_index, settings.warm_places, stop_warming,
                                          counts_cache=app.state.caches.counts)
             except Exception as exc:  # noqa: BLE001 - an accelerator: requests read what it did not
-                log.warning("description warm-up stopped: %s", exc)
+                log.warning("warm-up of place summaries stopped: %s", exc)
                 return
-            log.info("descriptions of %d places read in %.1f s", done, time.perf_counter() - started)
+            log.info("summaries of %d places read in %.1f s", done, time.perf_counter() - started)
             # What was just read lives as long as the index snapshot: out of the collector's sight,
             # its full collections no longer walk ~100k places' objects (those were nearby's p99).
             gc.freeze()

@@ -25,6 +25,7 @@ from .settings import Settings
 from .social import current_skeleton, render_social
 from .spatial import Hits, PlaceIndex
 from .store import GraphStore
+from .store.generation import current as current_generation
 from .terms import is_iri
 
 SCHEMA = "https://schema.org/"
@@ -173,7 +174,7 @@ def _described(store: GraphStore, iris: list[str], cache: dict[str, Any] | None)
     return {**found, **fresh}
 
 
-def warm_descriptions(store: GraphStore, index: PlaceIndex, limit: int, stop: threading.Event,
+def warm_summaries(store: GraphStore, index: PlaceIndex, limit: int, stop: threading.Event,
                       batch: int = 1000, counts_cache: StampedCache | None = None) -> int:
     """Read what the datasets say about the index's first `limit` places into its snapshot's cache,
     and what people said (annotation counts) into `counts_cache`, a batch at a time, until done,
@@ -306,8 +307,9 @@ def context_view(store: GraphStore, index: PlaceIndex, iri: str, prefs: list[str
     if caches is None or not is_iri(iri):
         return ContextView(_context(store, index, iri, prefs, nearest, settings, comments_offset, comments_limit,
                                     None, None))
-    canonical = clusters(store).get(iri, [iri])[0]
-    stamp = read_stamps(store, [canonical]).get(canonical)
+    generation = current_generation(store)  # once, before the links and the versions
+    canonical = clusters(store, generation).get(iri, [iri])[0]
+    stamp = read_stamps(store, [canonical], generation).get(canonical)
     key = (iri, tuple(prefs), nearest, settings is not None, comments_offset, comments_limit)
     found = caches.contexts.get(key, stamp) if stamp is not None else None
     if found is not None:
