@@ -55,12 +55,14 @@ class Stamp:
 @dataclass
 class ViewCaches:
     """One worker's caches. Sizes: a place's own part is a few kB, skeletons and whole contexts a
-    few kB to ~40 kB each (a place with 1,000 annotations); annotation counts a small dict per place."""
+    few kB to ~40 kB each (a place with 1,000 annotations); annotation counts a small dict per place;
+    nearby's summaries ~1 kB per place and languages."""
 
     places: StampedCache = field(default_factory=lambda: StampedCache(1024))  # what the datasets say
     skeletons: StampedCache = field(default_factory=lambda: StampedCache(512))
     contexts: StampedCache = field(default_factory=lambda: StampedCache(1024))
     counts: StampedCache = field(default_factory=lambda: StampedCache(200_000))
+    summaries: StampedCache = field(default_factory=lambda: StampedCache(100_000))  # ~1 kB a place
 
 
 SOCIAL_GRAPH = "urn:pvb:private:social"

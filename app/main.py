@@ -104,7 +104,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             started = time.perf_counter()
             try:
                 done = warm_summaries(store, app.state.place_index, settings.warm_places, stop_warming,
-                                         counts_cache=app.state.caches.counts)
+                                      caches=app.state.caches)
             except Exception as exc:  # noqa: BLE001 - an accelerator: requests read what it did not
                 log.warning("warm-up of place summaries stopped: %s", exc)
                 return

@@ -321,8 +321,8 @@ def drain(base: str, limit: float = 180) -> None:
 
 
 def warmed_up(base: str, workers: int, limit: float = 600) -> None:
-    """Wait until the workers have read the place descriptions and annotation counts into memory in
-    the background (a server's first minute, measured apart), so the mixes measure workers in their
+    """Wait until the workers have read the place descriptions, annotation counts and summaries into
+    memory in the background (a server's first minute, measured apart), so the mixes measure workers in their
     steady state.
     Workers share the port, so: until 5 reads per worker in a row find a worker warm."""
     started, warm = time.monotonic(), 0
@@ -330,10 +330,10 @@ def warmed_up(base: str, workers: int, limit: float = 600) -> None:
         while warm < 5 * workers and time.monotonic() - started < limit:
             values = {line.split()[0]: float(line.split()[1]) for line in client.get("/metrics").text.splitlines()
                       if line.startswith(("pvb_places_indexed ", "pvb_place_descriptions_cached ",
-                                          "pvb_annotation_counts_cached "))}
+                                          "pvb_annotation_counts_cached ", "pvb_place_summaries_cached "))}
             goal = min(values.get("pvb_places_indexed", 1), 200_000)
-            done = min(values.get("pvb_place_descriptions_cached", 0),
-                       values.get("pvb_annotation_counts_cached", 0)) >= goal
+            done = min(values.get("pvb_place_descriptions_cached", 0), values.get("pvb_annotation_counts_cached", 0),
+                       values.get("pvb_place_summaries_cached", 0)) >= goal
             warm = warm + 1 if done else 0
             time.sleep(0.2 if done else 1.0)
     print(f"  warm-up (place descriptions and counts in memory): {'done' if warm else 'NOT done'} after "

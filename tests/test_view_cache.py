@@ -51,6 +51,28 @@ def test_curator_data_shows_in_the_next_context(writable_client):
     assert found and found[0]["title"] == "Het verhaal van de cache"
 
 
+def test_curator_data_shows_in_the_next_nearby_page(writable_client):
+    c = writable_client
+    curator = create_user(c, "cora", role="curator", institution="pvb-redactie")
+
+    where = {"lat": context(c)["lat"], "lon": context(c)["lon"], "radius": 500}
+
+    def summary(**headers):
+        return next(i for i in c.get("/places/nearby", params=where, headers=headers).json()["items"]
+                    if i["id"] == PLACE)
+
+    before = summary()
+    assert "Het verhaal van de cache" not in before["context"]["story_titles"] and summary() == before
+    r = c.post("/sparql", content=NEW_STORY, headers={**curator, "Content-Type": "application/sparql-update"})
+    assert r.status_code == 204, r.text
+    after = summary()
+    assert "Het verhaal van de cache" in after["context"]["story_titles"]
+    assert after["context"]["stories"] == before["context"]["stories"] + 1
+    english, dutch = summary(**{"Accept-Language": "en"}), summary(**{"Accept-Language": "nl"})
+    assert [t["label"] for t in english["types"]] != [t["label"] for t in dutch["types"]]
+    assert summary(**{"Accept-Language": "en"}) == english
+
+
 def test_each_language_and_page_is_its_own_view(writable_client):
     c = writable_client
     anna = create_user(c, "anna")
@@ -131,7 +153,8 @@ def test_a_worker_reads_place_descriptions_in_the_background_and_serves_the_same
 
         def gauges() -> dict[str, float]:
             return {line.split()[0]: float(line.split()[1]) for line in warm.get("/metrics").text.splitlines()
-                    if line.startswith(("pvb_place_descriptions_cached ", "pvb_annotation_counts_cached "))}
+                    if line.startswith(("pvb_place_descriptions_cached ", "pvb_annotation_counts_cached ",
+                                        "pvb_place_summaries_cached "))}
 
         deadline = time.monotonic() + 120
         while min(gauges().values()) < 3000 and time.monotonic() < deadline:
@@ -140,6 +163,7 @@ def test_a_worker_reads_place_descriptions_in_the_background_and_serves_the_same
         assert warm.get("/places/nearby", params=params).json() == expected
         assert gauges()["pvb_place_descriptions_cached"] >= 3000
         assert gauges()["pvb_annotation_counts_cached"] >= 3000  # what people said, warmed too
+        assert gauges()["pvb_place_summaries_cached"] >= 3000  # and the summaries in the default languages
 
 
 def test_key_lookups_give_the_same_answer_on_every_backend(fresh_store):

@@ -25,6 +25,8 @@ def metrics(request: Request) -> PlainTextResponse:
                                           len(state.place_index.snapshot.described)),
         "pvb_contexts_cached": ("Place contexts in the view cache.", len(state.caches.contexts)),
         "pvb_annotation_counts_cached": ("Places whose annotation counts are cached.", len(state.caches.counts)),
+        "pvb_place_summaries_cached": ("Nearby summaries (place and languages) in the view cache.",
+                                       len(state.caches.summaries)),
     }
     return PlainTextResponse(state.metrics.render(gauges), media_type="text/plain; version=0.0.4")
 

@@ -12,7 +12,7 @@ from pydantic import TypeAdapter
 from ..errors import Unprocessable
 from ..models import NearbyPage, PlaceContext, SearchResult
 from ..places import NearbyRequest, context_view, nearby, place_graph
-from .deps import IndexDep, LanguagesDep, NameIndexDep, SettingsDep, StoreDep, answer
+from .deps import IndexDep, LanguagesDep, NameIndexDep, SettingsDep, StoreDep, answer, ready
 
 router = APIRouter(prefix="/places", tags=["places"])
 JSON_LD = "application/ld+json"
@@ -22,7 +22,7 @@ NEARBY_PAGE = TypeAdapter(NearbyPage)  # validated and serialised in one go, as 
 
 @router.get("/nearby", response_model=NearbyPage, summary="Places of meaning near a point, nearest first")
 async def get_nearby(
-    request: Request, store: StoreDep, index: IndexDep, settings: SettingsDep, languages: LanguagesDep,
+    request: Request, languages: LanguagesDep,
     lat: Annotated[float, Query(ge=-90, le=90, allow_inf_nan=False, description="WGS84 latitude")],
     lon: Annotated[float, Query(ge=-180, le=180, allow_inf_nan=False, description="WGS84 longitude")],
     radius: Annotated[float | None, Query(gt=0, allow_inf_nan=False, description="Metres (default 1000)")] = None,
@@ -32,12 +32,14 @@ async def get_nearby(
     type: Annotated[str | None, Query(max_length=2000, description="Concept IRI or label; narrower included")] = None,
     tag: Annotated[str | None, Query(max_length=2000, description="Tag concept IRI or label")] = None,
 ) -> Response:
+    state = ready(request)
+    settings = state.settings
     radius = settings.nearby_default_radius if radius is None else radius
     if radius > settings.nearby_max_radius:
         raise Unprocessable(f"radius must be at most {settings.nearby_max_radius:g} metres")
-    page = await answer(store, nearby, store, index,
+    page = await answer(state.store, nearby, state.store, state.place_index,
                         NearbyRequest(lat=lat, lon=lon, radius=radius, limit=limit, offset=offset, cursor=cursor,
-                                      prefs=tuple(languages), concept=type, tag=tag), request.app.state.caches)
+                                      prefs=tuple(languages), concept=type, tag=tag), state.caches)
     return Response(NEARBY_PAGE.dump_json(NEARBY_PAGE.validate_python(page)), media_type="application/json")
 
 
