@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Annotated, ParamSpec, TypeVar
+from typing import Annotated, Any, ParamSpec, TypeVar
 
 from fastapi import Depends, Header, Query, Request
 from fastapi.concurrency import run_in_threadpool
+from fastapi.exceptions import RequestValidationError
 from fastapi.security import OAuth2PasswordBearer
+from pydantic import BaseModel, ValidationError
 from starlette.datastructures import State
 
 from ..accounts import User, user_for_token
@@ -47,10 +49,12 @@ async def get_settings(request: Request) -> Settings:
     return request.app.state.settings
 
 
+LANG_DESCRIPTION = ("Preferred language(s), e.g. `en` or `en,nl`; wins over Accept-Language. "
+                    "Fallback: nl, then en, then any.")
+
+
 async def get_languages(
-    lang: Annotated[str | None, Query(description="Preferred language(s), e.g. `en` or `en,nl`; "
-                                      "wins over Accept-Language. Fallback: nl, then en, then any.",
-                                      max_length=100)] = None,
+    lang: Annotated[str | None, Query(description=LANG_DESCRIPTION, max_length=100)] = None,
     accept_language: Annotated[str | None, Header(include_in_schema=False)] = None,
 ) -> list[str]:
     return preferences(lang, accept_language)
@@ -88,6 +92,31 @@ async def get_bearer_token(token: Annotated[str | None, Depends(_bearer)]) -> st
 OptionalUser = Annotated[User | None, Depends(get_optional_user)]
 CurrentUser = Annotated[User, Depends(get_current_user)]
 BearerToken = Annotated[str | None, Depends(get_bearer_token)]
+
+
+class QueryModel(BaseModel):
+    """The query parameters of the hottest route, validated by one pydantic call. FastAPI checks
+    each declared parameter on its own, and a dependency per request on top: for nearby's ten
+    that was ~0.3 ms a request, a fifth of the worker's time at 500 requests/s. Errors are the
+    same 422 as FastAPI's; the route documents the fields with `openapi_extra=Model.openapi()`."""
+
+    @classmethod
+    def from_request(cls, request: Request) -> Any:
+        try:
+            return cls.model_validate(dict(request.query_params))
+        except ValidationError as exc:
+            raise RequestValidationError([{**e, "loc": ("query", *e["loc"])} for e in exc.errors()]) from None
+
+    @classmethod
+    def openapi(cls) -> dict[str, Any]:
+        schema = cls.model_json_schema()
+        required = set(schema.get("required", ()))
+        parameters = []
+        for name, field in schema["properties"].items():
+            description = field.pop("description", None)
+            parameters.append({"name": name, "in": "query", "required": name in required, "schema": field,
+                               **({"description": description} if description else {})})
+        return {"parameters": parameters}
 
 
 P = ParamSpec("P")

@@ -7,12 +7,23 @@ from urllib.parse import unquote
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
-from pydantic import TypeAdapter
+from pydantic import Field, TypeAdapter
 
 from ..errors import Unprocessable
+from ..lang import preferences
 from ..models import NearbyPage, PlaceContext, SearchResult
 from ..places import NearbyRequest, context_view, nearby, place_graph
-from .deps import IndexDep, LanguagesDep, NameIndexDep, SettingsDep, StoreDep, answer, ready
+from .deps import (
+    LANG_DESCRIPTION,
+    IndexDep,
+    LanguagesDep,
+    NameIndexDep,
+    QueryModel,
+    SettingsDep,
+    StoreDep,
+    answer,
+    ready,
+)
 
 router = APIRouter(prefix="/places", tags=["places"])
 JSON_LD = "application/ld+json"
@@ -20,26 +31,33 @@ PLACE_CONTEXT = TypeAdapter(PlaceContext)
 NEARBY_PAGE = TypeAdapter(NearbyPage)  # validated and serialised in one go, as the response model would
 
 
-@router.get("/nearby", response_model=NearbyPage, summary="Places of meaning near a point, nearest first")
-async def get_nearby(
-    request: Request, languages: LanguagesDep,
-    lat: Annotated[float, Query(ge=-90, le=90, allow_inf_nan=False, description="WGS84 latitude")],
-    lon: Annotated[float, Query(ge=-180, le=180, allow_inf_nan=False, description="WGS84 longitude")],
-    radius: Annotated[float | None, Query(gt=0, allow_inf_nan=False, description="Metres (default 1000)")] = None,
-    limit: Annotated[int, Query(ge=1, le=100)] = 20,
-    offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
-    cursor: Annotated[str | None, Query(max_length=2000, description="From `next_cursor`")] = None,
-    type: Annotated[str | None, Query(max_length=2000, description="Concept IRI or label; narrower included")] = None,
-    tag: Annotated[str | None, Query(max_length=2000, description="Tag concept IRI or label")] = None,
-) -> Response:
+class NearbyQuery(QueryModel):
+    lat: float = Field(ge=-90, le=90, allow_inf_nan=False, description="WGS84 latitude")
+    lon: float = Field(ge=-180, le=180, allow_inf_nan=False, description="WGS84 longitude")
+    radius: float | None = Field(None, gt=0, allow_inf_nan=False, description="Metres (default 1000)")
+    limit: int = Field(20, ge=1, le=100)
+    offset: int = Field(0, ge=0, le=1_000_000)
+    cursor: str | None = Field(None, max_length=2000, description="From `next_cursor`")
+    type: str | None = Field(None, max_length=2000, description="Concept IRI or label; narrower included")
+    tag: str | None = Field(None, max_length=2000, description="Tag concept IRI or label")
+    lang: str | None = Field(None, max_length=100, description=LANG_DESCRIPTION)
+
+
+@router.get("/nearby", response_model=NearbyPage, summary="Places of meaning near a point, nearest first",
+            openapi_extra=NearbyQuery.openapi())
+async def get_nearby(request: Request) -> Response:
+    """The hottest route: no declared parameters or dependencies (see QueryModel, deps.ready)."""
+    q = NearbyQuery.from_request(request)
     state = ready(request)
     settings = state.settings
-    radius = settings.nearby_default_radius if radius is None else radius
+    radius = settings.nearby_default_radius if q.radius is None else q.radius
     if radius > settings.nearby_max_radius:
         raise Unprocessable(f"radius must be at most {settings.nearby_max_radius:g} metres")
+    languages = preferences(q.lang, request.headers.get("accept-language"))
     page = await answer(state.store, nearby, state.store, state.place_index,
-                        NearbyRequest(lat=lat, lon=lon, radius=radius, limit=limit, offset=offset, cursor=cursor,
-                                      prefs=tuple(languages), concept=type, tag=tag), state.caches)
+                        NearbyRequest(lat=q.lat, lon=q.lon, radius=radius, limit=q.limit, offset=q.offset,
+                                      cursor=q.cursor, prefs=tuple(languages), concept=q.type, tag=q.tag),
+                        state.caches)
     return Response(NEARBY_PAGE.dump_json(NEARBY_PAGE.validate_python(page)), media_type="application/json")
 
 
