@@ -34,17 +34,30 @@ class Query:
         self.text = text
         self.placeholders = [(tuple(re.findall(r"\?(\w+)", m.group("vars"))), m.span())
                              for m in _PLACEHOLDER.finditer(text)]
+        # Runs of placeholders with only whitespace between them: bound to single values, a run
+        # becomes one VALUES row. Oxigraph joins separate one-value VALUES tables late (a duplicate
+        # check took ~40-80 ms at 100k annotations); as one row, ~0.2 ms. Same solutions.
+        self.runs: list[list[int]] = []
+        for n, (_, (start, _end)) in enumerate(self.placeholders):
+            if self.runs and not text[self.placeholders[n - 1][1][1]:start].strip():
+                self.runs[-1].append(n)
+            else:
+                self.runs.append([n])
 
     def bind(self, rows: Mapping[tuple[str, ...], Iterable[Sequence[Bindable | None]]] | None = None,
              **values: Bindable | Iterable[Bindable] | None) -> str:
         """The text with placeholders filled: `name=term`, `name=[terms]`, or
         `rows={("a", "b"): [(a1, b1), …]}` for a multi-variable block."""
         blocks: dict[tuple[str, ...], str] = {}
+        single: dict[str, str] = {}  # variable → the one term it is bound to
         for name, value in values.items():
             if value is None:
                 continue
             items = [value] if isinstance(value, _SCALAR) else list(value)
-            blocks[(name,)] = f"VALUES ?{name} {{ {' '.join(sparql_term(v) for v in items)} }}"
+            terms = [sparql_term(v) for v in items]
+            blocks[(name,)] = f"VALUES ?{name} {{ {' '.join(terms)} }}"
+            if len(terms) == 1:
+                single[name] = terms[0]
         for names, data in (rows or {}).items():
             body = " ".join(
                 "(" + " ".join("UNDEF" if v is None else sparql_term(v) for v in row) + ")" for row in data)
@@ -52,10 +65,20 @@ class Query:
         unknown = set(blocks) - {names for names, _ in self.placeholders}
         if unknown:
             raise ValueError(f"{self.name}: no VALUES placeholder for {sorted(unknown)}")
+        replacements: list[tuple[int, int, str]] = []
+        for run in self.runs:
+            chosen = [self.placeholders[n] for n in run]
+            names = [names for names, _ in chosen]
+            if len(run) > 1 and all(len(ns) == 1 and (ns in blocks) <= (ns[0] in single) for ns in names) \
+                    and any(ns in blocks for ns in names):
+                variables = " ".join("?" + ns[0] for ns in names)
+                row = " ".join(single.get(ns[0], "UNDEF") if ns in blocks else "UNDEF" for ns in names)
+                replacements.append((chosen[0][1][0], chosen[-1][1][1], f"VALUES ({variables}) {{ ({row}) }}"))
+                continue
+            replacements += [(start, end, blocks[ns]) for ns, (start, end) in chosen if ns in blocks]
         text = self.text
-        for names, (start, end) in reversed(self.placeholders):
-            if names in blocks:
-                text = text[:start] + blocks[names] + text[end:]
+        for start, end, block in reversed(replacements):
+            text = text[:start] + block + text[end:]
         return text
 
 
