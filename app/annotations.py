@@ -328,11 +328,13 @@ def check_rate(store: GraphStore, settings: Settings, user: User, address: str) 
     window = timedelta(seconds=settings.rate_window_seconds)
     moment = now()
     since = _dt(moment - window)
-    for what, binding, limit in (
-        ("account", {"creator": URIRef(user.account)}, settings.rate_per_account),
-        ("address", {"addressHash": Literal(address_hash(settings, address))}, settings.rate_per_address),
+    keys = [window_key(settings, moment - window), window_key(settings, moment)]
+    for what, who, limit in (
+        ("account", (URIRef(user.account), None), settings.rate_per_account),
+        ("address", (None, Literal(address_hash(settings, address))), settings.rate_per_address),
     ):
-        row = store.select(query("annotation_activity").bind(since=since, **binding))[0]
+        rows = {("window", "creator", "addressHash", "since"): [(key, *who, since) for key in keys]}
+        row = store.select(query("annotation_activity").bind(rows=rows))[0]
         if int(row.get("n", 0)) >= limit:  # type: ignore[call-overload]
             oldest = datetime.fromisoformat(str(row["oldest"]))
             wait = max(1, int((oldest + window - moment).total_seconds()) + 1)
@@ -340,12 +342,19 @@ def check_rate(store: GraphStore, settings: Settings, user: User, address: str) 
                                   f"{settings.rate_window_seconds} seconds", headers={"Retry-After": str(wait)})
 
 
+def window_key(settings: Settings, moment: datetime) -> Literal:
+    """The rate window a moment falls in, with the window's length (a changed setting starts afresh)."""
+    seconds = settings.rate_window_seconds
+    return Literal(f"{seconds}:{int(moment.timestamp()) // seconds}")
+
+
 def submission_rows(settings: Settings, user: User, address: str, about: str, kind: str) -> list[tuple]:
     node = URIRef(f"urn:pvb:submission:{uuid.uuid4().hex}")
+    moment = now()
     return [(node, RDF.type, URIRef(PVB + "Submission")), (node, URIRef(PVB + "about"), URIRef(about)),
             (node, URIRef(PVB + "account"), URIRef(user.account)), (node, URIRef(PVB + "kind"), Literal(kind)),
             (node, URIRef(PVB + "addressHash"), Literal(address_hash(settings, address))),
-            (node, DCTERMS.created, _dt(now()))]
+            (node, DCTERMS.created, _dt(moment)), (node, URIRef(PVB + "window"), window_key(settings, moment))]
 
 
 def _check_duplicate(store: GraphStore, settings: Settings, user: User, draft: Draft, own: str | None) -> None:
