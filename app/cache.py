@@ -62,7 +62,7 @@ class ViewCaches:
     skeletons: StampedCache = field(default_factory=lambda: StampedCache(512))
     contexts: StampedCache = field(default_factory=lambda: StampedCache(1024))
     counts: StampedCache = field(default_factory=lambda: StampedCache(200_000))
-    summaries: StampedCache = field(default_factory=lambda: StampedCache(100_000))  # ~1 kB a place
+    summaries: StampedCache = field(default_factory=lambda: StampedCache(100_000))  # ~1-2 kB a place
 
 
 SOCIAL_GRAPH = "urn:pvb:private:social"
