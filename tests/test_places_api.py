@@ -213,6 +213,10 @@ def test_openapi_documents_the_endpoints(client):
     paths = client.get("/openapi.json").json()["paths"]
     assert "/places/nearby" in paths and "/places/{key}" in paths and "/health" in paths
     assert client.get("/docs").status_code == 200
+    nearby = {p["name"]: p for p in paths["/places/nearby"]["get"]["parameters"]}  # from NearbyQuery
+    assert set(nearby) == {"lat", "lon", "radius", "limit", "offset", "cursor", "type", "tag", "lang"}
+    assert nearby["lat"]["required"] and nearby["lat"]["in"] == "query" and nearby["lat"]["schema"]["maximum"] == 90
+    assert not nearby["limit"]["required"] and nearby["limit"]["schema"]["default"] == 20
 
 
 def test_monument_count_in_sample_data_is_complete(monuments):
