@@ -214,7 +214,8 @@ def summarize(store: GraphStore, iris: list[str], prefs: list[str], cache: dict[
     Callers get the cached dicts themselves: they copy, never change them."""
     if not iris:
         return {}
-    stamps = social_versions(store, iris) if summary_cache is not None and generation is not None else {}
+    caching = summary_cache is not None and generation is not None
+    stamps = social_versions(store, iris) if caching else {}
     languages = tuple(prefs)
     result: dict[str, dict[str, Any]] = {}
     for iri in stamps:
@@ -231,7 +232,7 @@ def summarize(store: GraphStore, iris: list[str], prefs: list[str], cache: dict[
             counts[iri][kind] += n
     known = {i: found for i, found in (annotation_counts or {}).items() if i in counts}
     known.update(_annotation_counts(store, [i for i in todo if i not in known], counts_cache,
-                                    stamps if stamps else None))
+                                    stamps if caching else None))
     for iri, found in known.items():
         for kind, n in found.items():
             counts[iri][kind] += n

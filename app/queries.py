@@ -69,10 +69,10 @@ class Query:
         for run in self.runs:
             chosen = [self.placeholders[n] for n in run]
             names = [names for names, _ in chosen]
-            if len(run) > 1 and all(len(ns) == 1 and (ns in blocks) <= (ns[0] in single) for ns in names) \
-                    and any(ns in blocks for ns in names):
+            one_row = all(len(ns) == 1 and (ns not in blocks or ns[0] in single) for ns in names)
+            if len(run) > 1 and one_row and any(ns in blocks for ns in names):
                 variables = " ".join("?" + ns[0] for ns in names)
-                row = " ".join(single.get(ns[0], "UNDEF") if ns in blocks else "UNDEF" for ns in names)
+                row = " ".join(single.get(ns[0], "UNDEF") for ns in names)
                 replacements.append((chosen[0][1][0], chosen[-1][1][1], f"VALUES ({variables}) {{ ({row}) }}"))
                 continue
             replacements += [(start, end, blocks[ns]) for ns, (start, end) in chosen if ns in blocks]

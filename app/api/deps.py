@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Annotated, Any, ParamSpec, TypeVar
+from typing import Annotated, Any, ParamSpec, Self, TypeVar
 
 from fastapi import Depends, Header, Query, Request
 from fastapi.concurrency import run_in_threadpool
@@ -101,7 +101,7 @@ class QueryModel(BaseModel):
     same 422 as FastAPI's; the route documents the fields with `openapi_extra=Model.openapi()`."""
 
     @classmethod
-    def from_request(cls, request: Request) -> Any:
+    def from_request(cls, request: Request) -> Self:
         try:
             return cls.model_validate(dict(request.query_params))
         except ValidationError as exc:
