@@ -63,12 +63,14 @@ def sparql_term(term: Node | str | int | float | bool) -> str:
     raise TypeError(f"Cannot bind {type(term).__name__} into SPARQL")
 
 
-def to_oxigraph(term: Node) -> ox.NamedNode | ox.BlankNode | ox.Literal:
-    """An rdflib term read from the store as a pyoxigraph term (for private in-memory stores)."""
+def to_oxigraph(term: Node, blanks: dict[str, ox.BlankNode] | None = None) -> ox.NamedNode | ox.BlankNode | ox.Literal:
+    """An rdflib term read from the store as a pyoxigraph term (for private in-memory stores).
+    With `blanks`, each blank node label becomes a fresh node, the same one for the same label:
+    labels from a store (Virtuoso's `nodeID://b1`) need not be valid N-Triples labels."""
     if isinstance(term, URIRef):
         return ox.NamedNode(str(term))
     if isinstance(term, BNode):
-        return ox.BlankNode(str(term))
+        return blanks.setdefault(str(term), ox.BlankNode()) if blanks is not None else ox.BlankNode(str(term))
     if isinstance(term, Literal):
         if term.language:
             return ox.Literal(str(term), language=term.language)

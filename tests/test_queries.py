@@ -22,6 +22,22 @@ def test_every_query_file_parses(name):
         prepareQuery(text)
 
 
+@pytest.mark.parametrize("name", sorted(QUERIES))
+def test_sparqlwrapper_sends_every_query_where_it_belongs(name):
+    """SPARQLWrapper, which the remote stores use, finds a request's form by searching its text for
+    keywords, comments half included: "upload" in a comment made a SELECT a LOAD, sent as an update."""
+    from SPARQLWrapper import SPARQLWrapper
+
+    text = QUERIES[name].text
+    body = [line for line in text.splitlines() if line.strip() and not line.lstrip().startswith(("#", "PREFIX"))]
+    form = body[0].split()[0].upper()
+    detected = SPARQLWrapper("http://localhost/")._parseQueryType(text)
+    if form in ("SELECT", "ASK", "CONSTRUCT", "DESCRIBE"):
+        assert detected == form
+    else:
+        assert detected in ("INSERT", "DELETE", "CLEAR", "DROP")
+
+
 def test_binding_fills_every_placeholder_of_that_name():
     q = Query("t", "SELECT * WHERE { VALUES ?a { UNDEF } ?a ?p ?o { VALUES ?a { UNDEF } } }")
     assert q.bind(a=URIRef("urn:x")).count("VALUES ?a { <urn:x> }") == 2

@@ -155,6 +155,11 @@ class GraphStore(ABC):
         """Write every quad as N-Quads, from one consistent snapshot."""
 
     @abstractmethod
+    def dump_graph(self, graph: str, out: BinaryIO) -> None:
+        """Write the triples of one graph as N-Triples, in Oxigraph's serialisation (one term, one
+        spelling: the same triple is the same line), streamed: a graph may hold millions."""
+
+    @abstractmethod
     def ping(self) -> None:
         """Raise StoreUnavailable when the store cannot answer."""
 

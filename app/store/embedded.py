@@ -227,6 +227,9 @@ class EmbeddedStore(GraphStore):
     def dump(self, out: BinaryIO) -> None:
         self._store.dump(out, ox.RdfFormat.N_QUADS)
 
+    def dump_graph(self, graph: str, out: BinaryIO) -> None:
+        self._store.dump(out, ox.RdfFormat.N_TRIPLES, from_graph=ox.NamedNode(graph))
+
     def ping(self) -> None:
         self._store.query("ASK {}")
 

@@ -17,7 +17,6 @@ here so callers see the same terms and the same union default graph on every bac
 from __future__ import annotations
 
 import base64
-import io
 import json
 import logging
 import time
@@ -35,6 +34,7 @@ from SPARQLWrapper import CSV, JSON, POST, TURTLE, URLENCODED, SPARQLWrapper
 from SPARQLWrapper.SPARQLExceptions import SPARQLWrapperException
 
 from ..errors import BadRequest, NotAcceptable, QueryTimeout, StoreUnavailable
+from ..queries import query
 from .base import GraphStore, Row
 from .embedded import rdf_format, serialize_result
 from .results import RESULT_MEDIA_TYPES, parse_csv, serialize_boolean
@@ -101,6 +101,26 @@ def _term(binding: dict[str, Any]) -> Node:
     if datatype in _INTEGER_TYPES:  # Virtuoso narrows xsd:integer to its own column types
         datatype = XSD + "integer"
     return Literal(value, datatype=URIRef(datatype))
+
+
+def _ox_term(binding: dict[str, Any], blanks: dict[str, ox.BlankNode]) -> ox.NamedNode | ox.BlankNode | ox.Literal:
+    """A result term with its lexical form as the store wrote it (an rdflib Literal would
+    re-spell a dateTime's `Z` as `+00:00`): what a dump must keep."""
+    kind, value = binding["type"], binding["value"]
+    if kind == "uri":
+        return ox.NamedNode(value)
+    if kind == "bnode":
+        return blanks.setdefault(value, ox.BlankNode())
+    if binding.get("xml:lang"):
+        return ox.Literal(value, language=binding["xml:lang"])
+    datatype = binding.get("datatype")
+    if datatype is None or datatype == XSD + "string":
+        return ox.Literal(value)
+    if datatype in _INTEGER_TYPES:
+        datatype = XSD + "integer"
+    elif datatype == XSD + "boolean":  # Virtuoso answers 1 and 0
+        value = {"1": "true", "0": "false"}.get(value, value)
+    return ox.Literal(value, datatype=ox.NamedNode(datatype))
 
 
 class RemoteStore(GraphStore):
@@ -263,12 +283,14 @@ class RemoteStore(GraphStore):
         return bool(bindings) and next(iter(bindings[0].values()))["value"] in ("1", "true")
 
     def construct(self, query: str) -> Graph:
+        """Asks for N-Triples, which spell every datatype out: Virtuoso's Turtle writes a stored
+        xsd:double as a bare number, which reads back as an xsd:decimal."""
         wrapper = self._wrapper(self.query_url)
         wrapper.setQuery(query)
         wrapper.setReturnFormat(TURTLE)
-        wrapper.addCustomHttpHeader("Accept", "text/turtle")
+        wrapper.addCustomHttpHeader("Accept", "application/n-triples")
         graph = Graph()
-        graph.parse(data=self._run(wrapper, "query"), format="turtle")
+        graph.parse(data=self._run(wrapper, "query"), format="nt")
         return graph
 
     # -- writes ---------------------------------------------------------------------------------------
@@ -397,15 +419,19 @@ class RemoteStore(GraphStore):
         """Every named graph as N-Quads, one graph at a time (a remote store offers no snapshot
         across requests: stop writers for a consistent dump)."""
         for graph in self.named_graphs():
-            wrapper = self._wrapper(self.query_url)
-            wrapper.setQuery(f"CONSTRUCT {{ ?s ?p ?o }} WHERE {{ GRAPH <{graph}> {{ ?s ?p ?o }} }}")
-            wrapper.setReturnFormat(TURTLE)
-            wrapper.addCustomHttpHeader("Accept", "text/turtle")
-            data = self._run(wrapper, "dump")
             name = ox.NamedNode(graph)
-            quads = (ox.Quad(t.subject, t.predicate, t.object, name)
-                     for t in ox.parse(io.BytesIO(data), ox.RdfFormat.TURTLE))
+            quads = (ox.Quad(t.subject, t.predicate, t.object, name) for t in self._graph_triples(graph))
             out.write(ox.serialize(quads, format=ox.RdfFormat.N_QUADS) or b"")
+
+    def dump_graph(self, graph: str, out: BinaryIO) -> None:
+        out.write(ox.serialize(self._graph_triples(graph), format=ox.RdfFormat.N_TRIPLES) or b"")
+
+    def _graph_triples(self, graph: str) -> Iterator[ox.Triple]:
+        blanks: dict[str, ox.BlankNode] = {}  # Virtuoso's `nodeID://…` labels, as valid ones
+        _, rows = self._select_json(query("graph_rows").bind(graph=URIRef(graph)))
+        for row in rows:
+            yield ox.Triple(_ox_term(row["s"], blanks), _ox_term(row["p"], blanks),  # type: ignore[arg-type]
+                            _ox_term(row["o"], blanks))
 
     def ping(self) -> None:
         if not self.ask("ASK {}"):
