@@ -1,13 +1,14 @@
 """Curated datasets: upload, validate, version, roll back and delete, each change one transaction.
 
 Every change to a dataset is ONE write (one transaction on every store): the previous version is
-archived, the graph replaced, the derived geo cells and version recomputed, the catalogue record
-and the link suggestions rewritten, all together. A new dataset is only additions: one staged
-write (GraphStore.staged_write) that the embedded store starts loading while the upload is still
-being validated and linked, and commits only if that succeeds. So a failed or invalid upload
-changes nothing, readers never see half a dataset, and a crash leaves the old or the new version,
-never a mix. The previous version is kept reified (`[] pvb:s ?s ; pvb:p ?p ; pvb:o ?o`)
-in a private archive graph so that no query on the union of graphs mistakes it for live data.
+archived, the graph's changed triples deleted and added, the derived geo cells and version
+recomputed, the catalogue record and the link suggestions rewritten, all together. A new dataset
+is only additions: one staged write (GraphStore.staged_write) that the embedded store starts
+loading while the upload is still being validated and linked, and commits only if that succeeds.
+So a failed or invalid upload changes nothing, readers never see half a dataset, and a crash
+leaves the old or the new version, never a mix. A new version writes only the lines that differ
+from the stored ones (app/graphdiff.py); the previous version is kept packed in a private archive
+graph (app/archives.py), and a rollback is a new version made of it.
 """
 
 from __future__ import annotations
@@ -27,19 +28,24 @@ from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import XSD
 
 from .accounts import User, institutions
-from .derived import cell_rows, derived_graph
-from .errors import Conflict, Forbidden, NotFound, Unprocessable
+from .archives import archive_update, pack, read_archive
+from .derived import derived_graph, derived_lines
+from .errors import Conflict, Forbidden, NotFound, PayloadTooLarge, Unprocessable
+from .graphdiff import as_nquads, diff, lines
 from .lang import pick, text
-from .linking import FACT_PREDICATES, new_places, suggest, suggestions_update
+from .linking import new_places, suggest, suggestions_update
 from .queries import combine, query
 from .spatial import PlaceIndex
 from .store import GraphStore
-from .terms import iri, to_oxigraph
+from .terms import iri
 from .uploads import parse
 from .validation import Report, validate_store
 
 KEY = re.compile(r"^[a-z0-9][a-z0-9-]{1,63}$")
 GEO = "http://www.w3.org/2003/01/geo/wgs84_pos#"
+# One new version is one transaction, which Oxigraph holds in memory: ~4.5 kB for each triple
+# it deletes or adds (measured at 1M changes); this bounds it to ~1.4 GB.
+MAX_CHANGED_TRIPLES = 300_000
 _busy: set[str] = set()
 _busy_lock = threading.Lock()
 
@@ -192,12 +198,6 @@ def _dump(data: ox.Store, path: Path) -> Path:
     return path
 
 
-def _geo_update(graph: str, points: list[tuple[str, float, float]], version: str) -> str:
-    return query("replace_derived_geo").bind({("place", "cell"): cell_rows(points)},
-                                              derived=URIRef(derived_graph(graph)), graph=URIRef(graph),
-                                              version=Literal(version))
-
-
 def _catalogue_update(dataset: str, key: str, meta: Metadata, publisher: str, issued: Literal, user: User,
                       triples: int, version: int, media: str) -> str:
     row = (URIRef(dataset), Literal(key), Literal(meta.title), Literal(meta.description) if meta.description else None,
@@ -208,34 +208,89 @@ def _catalogue_update(dataset: str, key: str, meta: Metadata, publisher: str, is
     return query("dataset_catalogue_replace").bind({names: [row]}, dataset=URIRef(dataset))
 
 
-def _archive_update(dataset: str, key: str, version: int, triples: int, media: str | None) -> str:
-    archive = f"urn:pvb:private:archive:{key}:{version}"
-    return query("dataset_archive").bind(
-        {("dataset", "version", "triples", "format"):
-         [(URIRef(dataset), Literal(version), Literal(triples), Literal(media) if media else None)]},
-        dataset=URIRef(dataset), archive=URIRef(archive))
-
-
 def _existing(store: GraphStore, dataset: str) -> dict[str, Any] | None:
     found = records(store, dataset)
     return found[0] if found else None
 
 
-def _check_clash(index: PlaceIndex, dataset: str, store: GraphStore, data: ox.Store) -> None:
+def _check_clash(index: PlaceIndex, dataset: str, points: list[tuple[str, float, float]]) -> None:
     """Places of the upload that already belong to another dataset: an IRI clash."""
-    own = {p for p, _, _ in _store_points(store, dataset)}
-    others = set(index.current().iris) - own
-    clashes = sorted(p for p, _, _ in new_places(data) if p in others)
+    others = set(index.current().iris) - index.places_of(dataset)
+    clashes = sorted(p for p, _, _ in points if p in others)
     if clashes:
         raise Conflict(f"{len(clashes)} place IRI(s) of this upload already belong to another dataset, "
                        f"e.g. {clashes[0]}: mint your own IRIs (link them to the others after upload)",
                        errors=[{"iri": c} for c in clashes[:100]])
 
 
-def _store_points(store: GraphStore, graph: str) -> list[tuple[str, float, float]]:
-    from .spatial import read_points
+@dataclass
+class Version:
+    """Everything a version of a dataset writes besides its own triples, derived from them."""
 
-    return read_points(store, graph)
+    number: int
+    points: list[tuple[str, float, float]]  # its places, whose geo cells it writes
+    geo_version: str
+    updates: list[str]  # its catalogue record and link suggestions
+
+
+def _version(store: GraphStore, index: PlaceIndex, dataset: str, key: str, meta: Metadata, publisher: str,
+             user: User, existing: dict[str, Any] | None, data: ox.Store, media: str, number: int,
+             points: list[tuple[str, float, float]] | None = None) -> Version:
+    points = new_places(data) if points is None else points
+    issued = Literal(existing["issued"], datatype=XSD.dateTime) if existing and existing["issued"] else _now()
+    return Version(number, points, f"{key}:{number}:{datetime.now(UTC).timestamp()}", [
+        _catalogue_update(dataset, key, meta, publisher, issued, user, len(data), number, media),
+        suggestions_update(dataset, suggest(store, index, dataset, data, points)),
+    ])
+
+
+def _next_number(store: GraphStore, dataset: str, existing: dict[str, Any] | None) -> int:
+    if existing is None:
+        return 1
+    return max([existing["version"]] + [a["version"] for a in _archives(store, dataset)]) + 1
+
+
+def _additions(path: Path, dataset: str, version: Version) -> Path:
+    """A new dataset's derived quads as one N-Quads file: its cells, written as lines, and its
+    catalogue record and suggestions (a few quads, through a private store)."""
+    extra = ox.Store()
+    extra.update(combine(version.updates))
+    with path.open("wb") as out:
+        extra.dump(out, ox.RdfFormat.N_QUADS)
+        as_nquads(derived_lines(dataset, version.points, version.geo_version), derived_graph(dataset), out)
+    return path
+
+
+def _write_version(store: GraphStore, dataset: str, key: str, existing: dict[str, Any] | None, data: ox.Store,
+                   version: Version, tmp: Path) -> None:
+    """Replace a dataset's triples and cells with `data`'s in ONE write that deletes and adds only the
+    lines that differ (app/graphdiff.py), keeping the replaced version packed (app/archives.py)."""
+    old = tmp / "old.nt"
+    with old.open("wb") as out:
+        store.dump_graph(dataset, out)
+    parts = [query("dataset_archives_drop").bind(dataset=URIRef(dataset))]
+    if existing is not None:
+        parts.append(archive_update(dataset, key, existing["version"], existing["triples"], existing["format"],
+                                    pack(old)))
+    new = tmp / "new.nt"
+    with new.open("wb") as out:
+        data.dump(out, ox.RdfFormat.N_TRIPLES, from_graph=ox.NamedNode(dataset))
+    data.clear()  # its memory is free before the store's write needs its own
+    derived = derived_graph(dataset)
+    old_cells = tmp / "old-cells.nt"
+    with old_cells.open("wb") as out:
+        store.dump_graph(derived, out)
+    added = tmp / "added.nq"
+    with added.open("wb") as out:
+        triples = diff(dataset, lines(old), lines(new), out)
+        cells = diff(derived, lines(old_cells), derived_lines(dataset, version.points, version.geo_version), out)
+    changed = triples.changed + cells.changed
+    if changed > MAX_CHANGED_TRIPLES:
+        raise PayloadTooLarge(
+            f"This version changes {changed:,} triples (cells included) of the dataset; one new version may change "
+            f"at most {MAX_CHANGED_TRIPLES:,}, because it is written in one transaction. Delete the dataset and "
+            "upload it again, which has no such limit")
+    store.write(combine(parts + triples.update() + cells.update() + version.updates), added)
 
 
 def save(store: GraphStore, index: PlaceIndex, base_iri: str, user: User, key: str, meta: Metadata,
@@ -280,26 +335,17 @@ def save(store: GraphStore, index: PlaceIndex, base_iri: str, user: User, key: s
                 # staged write that starts on the data while it is validated and linked below.
                 with store.staged_write() as staged:
                     staged.add(_dump(data, Path(tmp) / "data.nq"))
-                    report, derived = _checked_changes(store, index, dataset, key, meta, publisher, user,
-                                                       existing, data, media, dry_run=False)
+                    report, points = _validate(store, index, dataset, data, dry_run=False)
+                    version = _version(store, index, dataset, key, meta, publisher, user, None, data, media, 1, points)
                     data.clear()  # its memory is free before the store's write needs its own
-                    additions = ox.Store()
-                    additions.update(combine(derived))
-                    staged.add(_dump(additions, Path(tmp) / "derived.nq"))
+                    staged.add(_additions(Path(tmp) / "derived.nq", dataset, version))
             else:
-                report, derived = _checked_changes(store, index, dataset, key, meta, publisher, user, existing,
-                                                   data, media, dry_run=dry_run)
-                if dry_run:
+                report, points = _validate(store, index, dataset, data, dry_run=dry_run)
+                if dry_run or not report.accepted:
                     return None, report
-                parts = []
-                if existing:
-                    parts += [query("dataset_archives_drop").bind(dataset=URIRef(dataset)),
-                              _archive_update(dataset, key, existing["version"], existing["triples"],
-                                              existing["format"])]
-                parts += [query("clear_graph").bind(graph=URIRef(dataset)), *derived]
-                nquads = _dump(data, Path(tmp) / "data.nq")
-                data.clear()
-                store.write(combine(parts), nquads)
+                version = _version(store, index, dataset, key, meta, publisher, user, existing, data, media,
+                                   _next_number(store, dataset, existing), points)
+                _write_version(store, dataset, key, existing, data, version, Path(tmp))
     # This worker's spatial index re-reads the changed graph here, in the writer's thread, and not in
     # the next nearby request, which runs on the event loop (app/api/deps.py: answer).
     index.current()
@@ -307,36 +353,18 @@ def save(store: GraphStore, index: PlaceIndex, base_iri: str, user: User, key: s
     return record, report
 
 
-def _checked_changes(store: GraphStore, index: PlaceIndex, dataset: str, key: str, meta: Metadata, publisher: str,
-                     user: User, existing: dict[str, Any] | None, data: ox.Store, media: str, *,
-                     dry_run: bool) -> tuple[Report, list[str]]:
-    """The report and, for an accepted upload, the updates of everything derived from it: geo cells,
-    catalogue record, link suggestions. Raises ValidationFailed or Conflict, before any commit."""
+def _validate(store: GraphStore, index: PlaceIndex, dataset: str, data: ox.Store, *,
+              dry_run: bool) -> tuple[Report, list[tuple[str, float, float]]]:
+    """The report, and the upload's places if it may be written. Raises ValidationFailed (unless
+    `dry_run`) or Conflict, before any commit."""
     report = validate_store(data)
     if not report.accepted and not dry_run:
         raise ValidationFailed(report)
     if not report.accepted or dry_run:
         return report, []
-    _check_clash(index, dataset, store, data)
     points = new_places(data)
-    suggestions = suggest(store, index, dataset, data, points)
-    archives = _archives(store, dataset) if existing else []
-    version = max([existing["version"]] + [a["version"] for a in archives]) + 1 if existing else 1
-    return report, [
-        _geo_update(dataset, points, f"{key}:{version}:{datetime.now(UTC).timestamp()}"),
-        _catalogue_update(dataset, key, meta, publisher, Literal(existing["issued"], datatype=XSD.dateTime)
-                          if existing and existing["issued"] else _now(), user, len(data), version, media),
-        suggestions_update(dataset, suggestions),
-    ]
-
-
-def _archived_facts(store: GraphStore, archive: str) -> ox.Store:
-    """What link suggestions look at in an archived version, as a private store like an upload's."""
-    data = ox.Store()
-    data.extend(ox.Quad(to_oxigraph(row["s"]), to_oxigraph(row["p"]), to_oxigraph(row["o"]))
-                for row in store.select(query("archive_facts").bind(
-                    archive=URIRef(archive), p=[URIRef(p) for p in FACT_PREDICATES])))
-    return data
+    _check_clash(index, dataset, points)
+    return report, points
 
 
 def rollback(store: GraphStore, index: PlaceIndex, base_iri: str, user: User, key: str) -> dict[str, Any]:
@@ -348,30 +376,18 @@ def rollback(store: GraphStore, index: PlaceIndex, base_iri: str, user: User, ke
         raise NotFound(f"No dataset {key!r}")
     publisher = existing["publisher"]["id"] if existing["publisher"] else None
     may_change(user, publisher)
+    assert publisher is not None
     with exclusive(dataset):
         archives = _archives(store, dataset)
         if not archives:
             raise Conflict("There is no previous version to roll back to")
         previous = archives[0]
-        points = []
-        for place, lat, lon in store.select_values(query("archive_points").bind(archive=URIRef(previous["archive"]))):
-            try:
-                la, lo = float(lat), float(lon)  # type: ignore[arg-type]
-            except (TypeError, ValueError):
-                continue
-            points.append((place, la, lo))
+        data = read_archive(store, previous["archive"], dataset)
         meta = Metadata(existing["title"] or key, existing["license"] or "", existing["description"])
-        suggestions = suggest(store, index, dataset, _archived_facts(store, previous["archive"]), points)
-        parts = [
-            _archive_update(dataset, key, existing["version"], existing["triples"], existing["format"]),
-            query("dataset_restore").bind(dataset=URIRef(dataset), archive=URIRef(previous["archive"])),
-            _geo_update(dataset, points, f"{key}:{previous['version']}:{datetime.now(UTC).timestamp()}"),
-            _catalogue_update(dataset, key, meta, publisher or "", Literal(existing["issued"], datatype=XSD.dateTime)
-                              if existing["issued"] else _now(), user, previous["triples"], previous["version"],
-                              previous["format"] or existing["format"] or ""),
-            suggestions_update(dataset, suggestions),
-        ]
-        store.update(combine(parts))
+        version = _version(store, index, dataset, key, meta, publisher, user, existing, data,
+                           previous["format"] or existing["format"] or "", previous["version"])
+        with tempfile.TemporaryDirectory(prefix="pvb-rollback-") as tmp:
+            _write_version(store, dataset, key, existing, data, version, Path(tmp))
     index.current()  # see save
     return get_record(store, dataset)
 

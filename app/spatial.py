@@ -150,27 +150,43 @@ class PlaceIndex:
         for graph, version in versions.items():
             if self._versions.get(graph) != version:
                 self._points[graph] = self._load_graph(graph)
-        seen: set[str] = set()
-        iris: list[str] = []
-        lats: list[np.ndarray] = []
-        lons: list[np.ndarray] = []
-        for graph in sorted(self._points):
-            g_iris, g_lats, g_lons = self._points[graph]
-            keep = [i for i, iri in enumerate(g_iris) if iri not in seen]
-            seen.update(g_iris)
-            iris.extend(g_iris[i] for i in keep)
-            lats.append(g_lats[keep])
-            lons.append(g_lons[keep])
-        self._index = (PointIndex(iris, np.concatenate(lats), np.concatenate(lons)) if iris
-                       else _empty_index())
+        self._index = _merged(self._points)
         self._versions = versions
-        log.info("spatial index: %d places from %d graphs in %.0f ms", len(iris), len(self._points),
+        log.info("spatial index: %d places from %d graphs in %.0f ms", len(self._index), len(self._points),
                  (time.perf_counter() - started) * 1000)
+
+    def without(self, graph: str) -> PointIndex:
+        """The places of every graph but `graph`, as of the last `current()`: what an upload to
+        `graph` may be linked to (its own earlier places are not candidates)."""
+        points = dict(self._points)
+        points.pop(graph, None)
+        return _merged(points)
+
+    def places_of(self, graph: str) -> set[str]:
+        """The places of one graph, as of the last `current()`."""
+        found = self._points.get(graph)
+        return set(found[0]) if found else set()
 
     def _load_graph(self, graph: str) -> tuple[list[str], np.ndarray, np.ndarray]:
         points = read_points(self._store, graph)
         return ([p[0] for p in points], np.array([p[1] for p in points], dtype=np.float64),
                 np.array([p[2] for p in points], dtype=np.float64))
+
+
+def _merged(points: dict[str, tuple[list[str], np.ndarray, np.ndarray]]) -> PointIndex:
+    """One index over the points of several graphs; a place in several graphs is indexed once."""
+    seen: set[str] = set()
+    iris: list[str] = []
+    lats: list[np.ndarray] = []
+    lons: list[np.ndarray] = []
+    for graph in sorted(points):
+        g_iris, g_lats, g_lons = points[graph]
+        keep = [i for i, iri in enumerate(g_iris) if iri not in seen]
+        seen.update(g_iris)
+        iris.extend(g_iris[i] for i in keep)
+        lats.append(g_lats[keep])
+        lons.append(g_lons[keep])
+    return PointIndex(iris, np.concatenate(lats), np.concatenate(lons)) if iris else _empty_index()
 
 
 def read_points(store: GraphStore, graph: str) -> list[tuple[str, float, float]]:
