@@ -335,12 +335,12 @@ def save(store: GraphStore, index: PlaceIndex, base_iri: str, user: User, key: s
                 # staged write that starts on the data while it is validated and linked below.
                 with store.staged_write() as staged:
                     staged.add(_dump(data, Path(tmp) / "data.nq"))
-                    report, points = _validate(store, index, dataset, data, dry_run=False)
+                    report, points = _validate(index, dataset, data, dry_run=False)
                     version = _version(store, index, dataset, key, meta, publisher, user, None, data, media, 1, points)
                     data.clear()  # its memory is free before the store's write needs its own
                     staged.add(_additions(Path(tmp) / "derived.nq", dataset, version))
             else:
-                report, points = _validate(store, index, dataset, data, dry_run=dry_run)
+                report, points = _validate(index, dataset, data, dry_run=dry_run)
                 if dry_run or not report.accepted:
                     return None, report
                 version = _version(store, index, dataset, key, meta, publisher, user, existing, data, media,
@@ -353,7 +353,7 @@ def save(store: GraphStore, index: PlaceIndex, base_iri: str, user: User, key: s
     return record, report
 
 
-def _validate(store: GraphStore, index: PlaceIndex, dataset: str, data: ox.Store, *,
+def _validate(index: PlaceIndex, dataset: str, data: ox.Store, *,
               dry_run: bool) -> tuple[Report, list[tuple[str, float, float]]]:
     """The report, and the upload's places if it may be written. Raises ValidationFailed (unless
     `dry_run`) or Conflict, before any commit."""

@@ -39,7 +39,6 @@ class GraphDiff:
     graph: str
     removed: list[bytes] = field(default_factory=list)
     added: int = 0
-    unchanged: int = 0
     blank_removed: bool = False
 
     @property
@@ -66,14 +65,14 @@ def _quad_suffix(graph: str) -> bytes:
     return f" {sparql_term(URIRef(graph))} .\n".encode()
 
 
-def as_nquads(ntriples: Iterable[bytes], graph: str, out: BinaryIO) -> int:
-    """Write N-Triples lines as N-Quads lines in `graph`; returns how many."""
-    suffix, count = _quad_suffix(graph), 0
-    for line in ntriples:
-        if line.strip():
-            out.write(line.rstrip().removesuffix(b".").rstrip() + suffix)
-            count += 1
-    return count
+def _as_quad(line: bytes, suffix: bytes) -> bytes:
+    return line.rstrip().removesuffix(b".").rstrip() + suffix
+
+
+def as_nquads(ntriples: Iterable[bytes], graph: str, out: BinaryIO) -> None:
+    """Write N-Triples lines as N-Quads lines in `graph`."""
+    suffix = _quad_suffix(graph)
+    out.writelines(_as_quad(line, suffix) for line in ntriples if line.strip())
 
 
 def diff(graph: str, old: Iterable[bytes], new: Iterable[bytes], added_out: BinaryIO) -> GraphDiff:
@@ -92,9 +91,8 @@ def diff(graph: str, old: Iterable[bytes], new: Iterable[bytes], added_out: Bina
             continue
         if line in kept:
             kept.discard(line)
-            result.unchanged += 1
             continue
-        added_out.write(line.rstrip().removesuffix(b".").rstrip() + suffix)
+        added_out.write(_as_quad(line, suffix))
         result.added += 1
     result.removed = sorted(kept)
     return result

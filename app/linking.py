@@ -44,8 +44,6 @@ _KEYS = {
 RELATIONS = {"same": str(OWL.sameAs), "related": str(SKOS.closeMatch)}
 _ADDRESS = "https://schema.org/address"
 _ADDRESS_PARTS = (("https://schema.org/streetAddress", "address"), ("https://schema.org/addressLocality", "locality"))
-# Every predicate suggestions look at in an upload.
-FACT_PREDICATES = (*_KEYS, _ADDRESS, *(p for p, _ in _ADDRESS_PARTS), GEO + "lat", GEO + "long")
 
 
 def new_places(data: ox.Store) -> list[tuple[str, float, float]]:
@@ -63,30 +61,22 @@ def new_places(data: ox.Store) -> list[tuple[str, float, float]]:
     return points
 
 
-def _upload_facts(data: ox.Store, places: set[str]) -> dict[str, dict[str, set[str]]]:
+def _upload_facts(data: ox.Store, places: set[str],
+                  kinds: tuple[str, ...] | None = None) -> dict[str, dict[str, set[str]]]:
+    """What linking compares, for these places of an upload; only `kinds` of it (e.g. identifiers
+    and links, the evidence looked up before any other fact is read) when given."""
     facts: dict[str, dict[str, set[str]]] = defaultdict(lambda: defaultdict(set))
     for prop, key in _KEYS.items():
-        for q in data.quads_for_pattern(None, ox.NamedNode(prop), None):
-            if q.subject.value in places:
-                facts[q.subject.value][key].add(q.object.value)
-    for q in data.quads_for_pattern(None, ox.NamedNode(_ADDRESS), None):
+        if kinds is None or key in kinds:
+            for q in data.quads_for_pattern(None, ox.NamedNode(prop), None):
+                if q.subject.value in places:
+                    facts[q.subject.value][key].add(q.object.value)
+    for q in data.quads_for_pattern(None, ox.NamedNode(_ADDRESS), None) if kinds is None else ():
         if q.subject.value in places:
             for p, key in _ADDRESS_PARTS:
                 for a in data.quads_for_pattern(q.object, ox.NamedNode(p), None):
                     facts[q.subject.value][key].add(a.object.value)
     return facts
-
-
-def _upload_keys(data: ox.Store, places: set[str]) -> dict[str, set[str]]:
-    """The identifiers and external link IRIs of each place in an upload: the evidence that may
-    link it to a place anywhere, looked up before any other fact is read."""
-    keys: dict[str, set[str]] = defaultdict(set)
-    for prop, key in _KEYS.items():
-        if key in ("identifier", "link"):
-            for q in data.quads_for_pattern(None, ox.NamedNode(prop), None):
-                if q.subject.value in places:
-                    keys[q.subject.value].add(q.object.value)
-    return keys
 
 
 def _store_facts(store: GraphStore, iris: set[str]) -> dict[str, dict[str, set[str]]]:
@@ -217,7 +207,8 @@ def suggest(store: GraphStore, index: PlaceIndex, dataset: str, data: ox.Store,
         for other, distance in zip(hits.iris, hits.distances, strict=True):
             if other not in mine and other not in own_before:
                 pairs[(place, other)] = float(distance)
-    keys = _upload_keys(data, mine)
+    evidence = _upload_facts(data, mine, ("identifier", "link"))
+    keys = {place: f["identifier"] | f["link"] for place, f in evidence.items()}
     owners = _owners(store, dataset, {v for values in keys.values() for v in values}, len(others))
     for place, found in keys.items():
         for value in found & owners.keys():
