@@ -14,6 +14,7 @@ graph (app/archives.py), and a rollback is a new version made of it.
 from __future__ import annotations
 
 import re
+import shutil
 import tempfile
 import threading
 from collections.abc import Iterator
@@ -31,14 +32,14 @@ from .accounts import User, institutions
 from .archives import archive_update, pack, read_archive
 from .derived import derived_graph, derived_lines
 from .errors import Conflict, Forbidden, NotFound, PayloadTooLarge, Unprocessable
-from .graphdiff import as_nquads, diff, lines
+from .graphdiff import diff, lines
 from .lang import pick, text
 from .linking import new_places, suggest, suggestions_update
 from .queries import combine, query
 from .spatial import PlaceIndex
 from .store import GraphStore
 from .terms import iri
-from .uploads import parse
+from .uploads import TRIG_SYNTAX, parse
 from .validation import Report, validate_store
 
 KEY = re.compile(r"^[a-z0-9][a-z0-9-]{1,63}$")
@@ -192,9 +193,9 @@ def _now() -> Literal:
 
 
 def _dump(data: ox.Store, path: Path) -> Path:
-    """A private store as an N-Quads file: a big upload is never one big Python string."""
+    """A private store as a TriG file (a staged write's part): a big upload is never one big Python string."""
     with path.open("wb") as out:
-        data.dump(out, ox.RdfFormat.N_QUADS)
+        data.dump(out, ox.RdfFormat.TRIG)
     return path
 
 
@@ -251,13 +252,16 @@ def _next_number(store: GraphStore, dataset: str, existing: dict[str, Any] | Non
 
 
 def _additions(path: Path, dataset: str, version: Version) -> Path:
-    """A new dataset's derived quads as one N-Quads file: its cells, written as lines, and its
-    catalogue record and suggestions (a few quads, through a private store)."""
+    """A new dataset's derived quads as one TriG part of its staged write, in absolute IRIs only:
+    its catalogue record and suggestions (a few quads, through a private store) and its cells,
+    written as N-Triples lines in the derived graph's block."""
     extra = ox.Store()
     extra.update(combine(version.updates))
     with path.open("wb") as out:
-        extra.dump(out, ox.RdfFormat.N_QUADS)
-        as_nquads(derived_lines(dataset, version.points, version.geo_version), derived_graph(dataset), out)
+        extra.dump(out, ox.RdfFormat.TRIG)
+        out.write(f"\n{ox.NamedNode(derived_graph(dataset))} {{\n".encode())
+        out.writelines(derived_lines(dataset, version.points, version.geo_version))
+        out.write(b"}\n")
     return path
 
 
@@ -319,7 +323,12 @@ def save(store: GraphStore, index: PlaceIndex, base_iri: str, user: User, key: s
         if store.ask(query("graph_has_data").bind(graph=URIRef(dataset))):
             raise Conflict(f"The graph {dataset} already holds data that is not a curated dataset")
     meta = check_metadata(meta)
-    with exclusive(dataset):
+    with exclusive(dataset), tempfile.TemporaryDirectory(prefix="pvb-upload-") as tmp:
+        if existing is None and not dry_run and not store.ask(
+                query("graph_has_data").bind(graph=URIRef(derived_graph(dataset)))):
+            record, report = _create(store, index, dataset, key, meta, publisher, user, stream, media, mapping,
+                                     Path(tmp))
+            return record, report
         parsed = parse(stream, media, dataset + "/", mapping, dataset)
         if parsed.data is None:
             assert parsed.report is not None
@@ -327,42 +336,66 @@ def save(store: GraphStore, index: PlaceIndex, base_iri: str, user: User, key: s
                 return None, parsed.report
             raise ValidationFailed(parsed.report)
         data = parsed.data
-        fresh = existing is None and not dry_run and not store.ask(
-            query("graph_has_data").bind(graph=URIRef(derived_graph(dataset))))
-        with tempfile.TemporaryDirectory(prefix="pvb-upload-") as tmp:
-            if fresh:
-                # A new dataset removes nothing: its whole change is additions, written as one
-                # staged write that starts on the data while it is validated and linked below.
-                with store.staged_write() as staged:
-                    staged.add(_dump(data, Path(tmp) / "data.nq"))
-                    report, points = _validate(index, dataset, data, dry_run=False)
-                    version = _version(store, index, dataset, key, meta, publisher, user, None, data, media, 1, points)
-                    data.clear()  # its memory is free before the store's write needs its own
-                    staged.add(_additions(Path(tmp) / "derived.nq", dataset, version))
-            else:
-                report, points = _validate(index, dataset, data, dry_run=dry_run)
-                if dry_run or not report.accepted:
-                    return None, report
-                version = _version(store, index, dataset, key, meta, publisher, user, existing, data, media,
-                                   _next_number(store, dataset, existing), points)
-                _write_version(store, dataset, key, existing, data, version, Path(tmp))
-    # This worker's spatial index re-reads the changed graph here, in the writer's thread, and not in
-    # the next nearby request, which runs on the event loop (app/api/deps.py: answer).
+        report, points = _validate(index, dataset, data, dry_run=dry_run)
+        if dry_run or not report.accepted:
+            return None, report
+        version = _version(store, index, dataset, key, meta, publisher, user, existing, data, media,
+                           _next_number(store, dataset, existing), points)
+        _write_version(store, dataset, key, existing, data, version, Path(tmp))
+    _written(index, dataset, version)
+    return get_record(store, dataset), report
+
+
+def _written(index: PlaceIndex, dataset: str, version: Version) -> None:
+    """This worker's spatial index takes the written version's places here, in the writer's thread,
+    and not in the next nearby request, which runs on the event loop (app/api/deps.py: answer)."""
+    index.adopt(dataset, version.geo_version, version.points)
     index.current()
-    record = get_record(store, dataset)
-    return record, report
 
 
-def _validate(index: PlaceIndex, dataset: str, data: ox.Store, *,
-              dry_run: bool) -> tuple[Report, list[tuple[str, float, float]]]:
-    """The report, and the upload's places if it may be written. Raises ValidationFailed (unless
-    `dry_run`) or Conflict, before any commit."""
+def _create(store: GraphStore, index: PlaceIndex, dataset: str, key: str, meta: Metadata, publisher: str,
+            user: User, stream: IO[bytes], media: str, mapping: dict | None,
+            tmp: Path) -> tuple[dict[str, Any], Report]:
+    """A new dataset removes nothing: its whole change is additions, ONE staged write. The store
+    starts on it at once: on the uploaded file itself when its syntax is TriG's (Turtle,
+    N-Triples), else on the parsed copy; meanwhile the copy is linked, and validated last, so the
+    store has every part before the longest step. An abort anywhere leaves the store as it was."""
+    with store.staged_write(dataset, dataset + "/") as staged:
+        if media in TRIG_SYNTAX:
+            upload = tmp / "upload"
+            with upload.open("wb") as out:
+                shutil.copyfileobj(stream, out, 1 << 20)
+            staged.add(upload)
+            with upload.open("rb") as copy:
+                parsed = parse(copy, media, dataset + "/", mapping, dataset)
+        else:
+            parsed = parse(stream, media, dataset + "/", mapping, dataset)
+            if parsed.data is not None:
+                staged.add(_dump(parsed.data, tmp / "data.trig"))
+        if parsed.data is None:
+            assert parsed.report is not None
+            raise ValidationFailed(parsed.report)
+        data = parsed.data
+        try:
+            version = _version(store, index, dataset, key, meta, publisher, user, None, data, media, 1)
+        except Exception:
+            _validate(index, dataset, data, dry_run=False)  # an invalid upload gets its report, not this error
+            raise
+        staged.add(_additions(tmp / "derived.trig", dataset, version))
+        report, _ = _validate(index, dataset, data, dry_run=False, points=version.points)
+        data.clear()  # its memory is free before the store's commit needs its own
+    _written(index, dataset, version)
+    return get_record(store, dataset), report
+def _validate(index: PlaceIndex, dataset: str, data: ox.Store, *, dry_run: bool,
+              points: list[tuple[str, float, float]] | None = None) -> tuple[Report, list[tuple[str, float, float]]]:
+    """The report, and the upload's places (`points`, if already read) if it may be written.
+    Raises ValidationFailed (unless `dry_run`) or Conflict, before any commit."""
     report = validate_store(data)
     if not report.accepted and not dry_run:
         raise ValidationFailed(report)
     if not report.accepted or dry_run:
         return report, []
-    points = new_places(data)
+    points = new_places(data) if points is None else points
     _check_clash(index, dataset, points)
     return report, points
 
@@ -388,7 +421,7 @@ def rollback(store: GraphStore, index: PlaceIndex, base_iri: str, user: User, ke
                            previous["format"] or existing["format"] or "", previous["version"])
         with tempfile.TemporaryDirectory(prefix="pvb-rollback-") as tmp:
             _write_version(store, dataset, key, existing, data, version, Path(tmp))
-    index.current()  # see save
+    _written(index, dataset, version)
     return get_record(store, dataset)
 
 

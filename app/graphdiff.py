@@ -69,12 +69,6 @@ def _as_quad(line: bytes, suffix: bytes) -> bytes:
     return line.rstrip().removesuffix(b".").rstrip() + suffix
 
 
-def as_nquads(ntriples: Iterable[bytes], graph: str, out: BinaryIO) -> None:
-    """Write N-Triples lines as N-Quads lines in `graph`."""
-    suffix = _quad_suffix(graph)
-    out.writelines(_as_quad(line, suffix) for line in ntriples if line.strip())
-
-
 def diff(graph: str, old: Iterable[bytes], new: Iterable[bytes], added_out: BinaryIO) -> GraphDiff:
     """Compare the old and new N-Triples lines of `graph`; the added triples are written to
     `added_out` as N-Quads in `graph`, ready for one write together with the deletions."""

@@ -14,6 +14,7 @@ import re
 import unicodedata
 import weakref
 from collections import defaultdict
+from collections.abc import Iterator
 from datetime import UTC, datetime
 from difflib import SequenceMatcher
 from typing import Any
@@ -26,7 +27,7 @@ from rdflib.namespace import OWL, SKOS, XSD
 from .errors import Conflict, NotFound, Unprocessable
 from .geo import haversine_m
 from .queries import query
-from .spatial import PlaceIndex
+from .spatial import PlaceIndex, paired
 from .store import GraphStore
 from .store.generation import current as current_generation
 
@@ -47,18 +48,13 @@ _ADDRESS_PARTS = (("https://schema.org/streetAddress", "address"), ("https://sch
 
 
 def new_places(data: ox.Store) -> list[tuple[str, float, float]]:
-    """(IRI, lat, lon) of the places in an upload."""
-    lons = {q.subject: q.object.value for q in data.quads_for_pattern(None, ox.NamedNode(GEO + "long"), None)}
-    points = []
-    for q in data.quads_for_pattern(None, ox.NamedNode(GEO + "lat"), None):
-        if isinstance(q.subject, ox.NamedNode) and q.subject in lons:
-            try:
-                lat, lon = float(q.object.value), float(lons[q.subject])
-            except ValueError:
-                continue
-            if -90 <= lat <= 90 and -180 <= lon <= 180:
-                points.append((q.subject.value, lat, lon))
-    return points
+    """(IRI, lat, lon) of the places in an upload: what `read_points` reads of them once stored."""
+    def axis(name: str) -> Iterator[tuple[str, str]]:
+        for q in data.quads_for_pattern(None, ox.NamedNode(GEO + name), None):
+            if isinstance(q.subject, ox.NamedNode):
+                yield q.subject.value, q.object.value
+
+    return paired(axis("lat"), axis("long"))
 
 
 def _upload_facts(data: ox.Store, places: set[str],

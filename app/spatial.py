@@ -12,6 +12,7 @@ import logging
 import math
 import threading
 import time
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 import numpy as np
@@ -167,10 +168,23 @@ class PlaceIndex:
         found = self._points.get(graph)
         return set(found[0]) if found else set()
 
+    def adopt(self, graph: str, version: str, points: list[tuple[str, float, float]]) -> None:
+        """After a write that gave `graph` these places under geo version `version`: the index
+        takes them as they are instead of reading them back (1.5 s at 100k places); the next
+        `current()` still compares every graph's version with the store."""
+        with self._lock:
+            self._points[graph] = _arrays(points)
+            self._versions = {**self._versions, graph: version}
+            self._index = _merged(self._points)
+            self._generation = None
+
     def _load_graph(self, graph: str) -> tuple[list[str], np.ndarray, np.ndarray]:
-        points = read_points(self._store, graph)
-        return ([p[0] for p in points], np.array([p[1] for p in points], dtype=np.float64),
-                np.array([p[2] for p in points], dtype=np.float64))
+        return _arrays(read_points(self._store, graph))
+
+
+def _arrays(points: list[tuple[str, float, float]]) -> tuple[list[str], np.ndarray, np.ndarray]:
+    return ([p[0] for p in points], np.array([p[1] for p in points], dtype=np.float64),
+            np.array([p[2] for p in points], dtype=np.float64))
 
 
 def _merged(points: dict[str, tuple[list[str], np.ndarray, np.ndarray]]) -> PointIndex:
@@ -190,22 +204,34 @@ def _merged(points: dict[str, tuple[list[str], np.ndarray, np.ndarray]]) -> Poin
 
 
 def read_points(store: GraphStore, graph: str) -> list[tuple[str, float, float]]:
-    """(IRI, lat, lon) of every place in a graph with valid coordinates (every pairing, where a
-    place has several); others are skipped, never allowed to break the index (validation keeps
-    them out of uploads)."""
-    lats: dict[str, list[float]] = {}
-    lons: list[tuple[str, float]] = []
-    for place, axis, value in store.select_values(query("graph_points").bind(graph=URIRef(graph))):
-        try:
-            number = float(value)  # type: ignore[arg-type]
-        except (TypeError, ValueError):
-            continue
-        if axis == "lat":
-            if -90.0 <= number <= 90.0:
-                lats.setdefault(place, []).append(number)  # type: ignore[arg-type]
-        elif -180.0 <= number <= 180.0:
-            lons.append((place, number))  # type: ignore[arg-type]
-    return [(place, lat, lon) for place, lon in lons for lat in lats.get(place, ())]
+    """(IRI, lat, lon) of every place in a graph with valid coordinates (see `paired`)."""
+    rows = list(store.select_values(query("graph_points").bind(graph=URIRef(graph))))
+    return paired(((place, value) for place, axis, value in rows if axis == "lat"),  # type: ignore[misc]
+                  ((place, value) for place, axis, value in rows if axis != "lat"))  # type: ignore[misc]
+
+
+def paired(lats: Iterable[tuple[str, str]], lons: Iterable[tuple[str, str]]) -> list[tuple[str, float, float]]:
+    """(IRI, lat, lon) for every pairing of a place's latitudes and longitudes (lexical forms);
+    values that are no number in range are skipped, never allowed to break the index (validation
+    keeps them out of uploads). One rule for the store's places and an upload's."""
+    by_place: dict[str, list[float]] = {}
+    for place, value in lats:
+        number = _number(value)
+        if number is not None and -90.0 <= number <= 90.0:
+            by_place.setdefault(place, []).append(number)
+    out = []
+    for place, value in lons:
+        number = _number(value)
+        if number is not None and -180.0 <= number <= 180.0:
+            out.extend((place, lat, number) for lat in by_place.get(place, ()))
+    return out
+
+
+def _number(value: str | None) -> float | None:
+    try:
+        return float(value)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return None
 
 
 __all__ = ["EARTH_RADIUS_M", "Hits", "PlaceIndex", "PointIndex", "read_points"]

@@ -38,6 +38,8 @@ FORMATS = {
     "application/ld+json": ox.RdfFormat.JSON_LD,
 }
 CSV = "text/csv"
+# Syntaxes whose files are TriG as they are: a staged write reads such an upload itself (app/store/base.py).
+TRIG_SYNTAX = {"text/turtle", "application/x-turtle", "application/n-triples", "text/plain"}
 EXTENSIONS = {".ttl": "text/turtle", ".nt": "application/n-triples", ".nq": "application/n-quads",
               ".trig": "application/trig", ".rdf": "application/rdf+xml", ".owl": "application/rdf+xml",
               ".xml": "application/rdf+xml", ".jsonld": "application/ld+json", ".json": "application/ld+json",

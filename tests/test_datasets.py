@@ -565,3 +565,111 @@ def test_upload_replace_and_rollback_on_every_backend(fresh_store):
         assert c.post("/datasets/molens/rollback", headers=fenna).json()["version"] == 1
         ids = set(nearby_ids(c))
         assert BASE + "id/dataset/molens/place/brug" in ids and BASE + "id/dataset/molens/place/sluis" not in ids
+
+
+# A Turtle upload is handed to the store as it was uploaded, read as TriG together with the derived
+# parts (app/datasets.py: _create): directives that change half-way, blank nodes (labelled and
+# anonymous), collections, and text that looks like TriG must come out as a Turtle parser reads it.
+TRICKY_HEAD = b"""@prefix geo: <http://www.w3.org/2003/01/geo/wgs84_pos#> .
+@prefix rdfs: <http://www.w3.org/2000/01/rdf-schema#> .
+@prefix xsd: <http://www.w3.org/2001/XMLSchema#> .
+@prefix pvb: <https://w3id.org/pvb/ns#> .
+PREFIX graph: <http://example.org/graph-words/>
+<place/a> a pvb:HeritagePlace ; rdfs:label "A <x> { graph } .\\n GRAPH <g> { }"@nl ;
+    geo:lat "52.5"^^xsd:double ; geo:long "5.5"^^xsd:double ; graph:part _:shared , [ rdfs:label "anon" ] ;
+    graph:list ( "one" graph:two [ rdfs:label "three" ] ) ;
+    rdfs:comment '''two
+lines with a "quote" and } .''' .
+_:shared rdfs:label "shared" .
+"""
+TRICKY_TAIL = b"""
+@base <http://example.org/elsewhere/> .
+@prefix graph: <http://example.org/other-words/> .
+<place/b> a pvb:HeritagePlace ; rdfs:label "B"@nl ; geo:lat "52.6"^^xsd:double ; geo:long "5.6"^^xsd:double ;
+    graph:part _:shared .
+BASE <http://example.org/third/>
+<place/c> a pvb:HeritagePlace ; rdfs:label "C"@nl ; geo:lat 52.7e0 ; geo:long 5.7e0 .
+# the file ends in a comment, without a newline"""
+
+
+def _tricky(filler: int) -> bytes:
+    lines = [f'<filler/{n}> rdfs:label "Filler {n}"@nl ; rdfs:comment "{"x" * 20}" .\n'.encode()
+             for n in range(filler)]
+    return TRICKY_HEAD + b"".join(lines) + TRICKY_TAIL
+
+
+def _same_as_parsed(c, key: str, body: bytes) -> None:
+    """Stored triples equal rdflib's reading of the upload: ground triples one for one, and the
+    triples with blank nodes as a graph (isomorphic)."""
+    from rdflib import BNode
+    from rdflib.compare import isomorphic
+
+    stored, uploaded = _stored(c, key), _uploaded(body, key)
+
+    def split(graph: Graph) -> tuple[set, Graph]:
+        blank = Graph()
+        ground = set()
+        for t in graph:
+            (blank.add(t) if isinstance(t[0], BNode) or isinstance(t[2], BNode) else ground.add(t))
+        return ground, blank
+
+    (stored_ground, stored_blank), (uploaded_ground, uploaded_blank) = split(stored), split(uploaded)
+    assert stored_ground == uploaded_ground
+    assert len(stored_blank) == len(uploaded_blank) > 0 and isomorphic(stored_blank, uploaded_blank)
+
+
+def test_tricky_turtle_is_stored_exactly_as_parsed(writable_client, curator):
+    """Small: the staged write's parts are converted at commit (every backend's default path)."""
+    c = writable_client
+    body = _tricky(3)
+    r = post(c, body, "text/turtle", curator, id="tricky")
+    assert r.status_code == 201, r.text
+    _same_as_parsed(c, "tricky", body)
+    for lat, lon, iri in ((52.5, 5.5, BASE + "id/dataset/tricky/place/a"),
+                          (52.6, 5.6, "http://example.org/elsewhere/place/b"),
+                          (52.7, 5.7, "http://example.org/third/place/c")):
+        assert iri in nearby_ids(c, lat, lon, 50)
+
+
+def test_a_big_turtle_upload_goes_to_the_bulk_loader_as_uploaded(fresh_store_dir):
+    """Big: the embedded store's loader reads the uploaded file itself, from the start of the
+    upload, then the derived parts; blank nodes of two datasets stay apart."""
+    from app.store.embedded import BULK_WRITE_BYTES
+
+    body = _tricky(13_000)
+    assert len(body) > BULK_WRITE_BYTES
+    with make_client(fresh_store_dir) as c:
+        fenna = create_user(c, "fenna", role="curator", institution="Fries Museum")
+        r = post(c, body, "text/turtle", fenna, id="big-tricky")
+        assert r.status_code == 201 and r.json()["triples"] == len(Graph().parse(data=body, format="turtle")), r.text
+        _same_as_parsed(c, "big-tricky", body)
+        r = post(c, body.replace(b"<place/", b"<other/").replace(b"<filler/", b"<more/"), "text/turtle", fenna,
+                 id="big-tricky-2")
+        assert r.status_code == 201, r.text
+        shared = c.app.state.store.select(
+            'SELECT ?g WHERE { GRAPH ?g { ?b <http://www.w3.org/2000/01/rdf-schema#label> "shared" } }')
+        assert sorted(str(row["g"]) for row in shared) == [BASE + "id/dataset/big-tricky",
+                                                           BASE + "id/dataset/big-tricky-2"]
+        blank = c.app.state.store.select(
+            'SELECT DISTINCT ?b WHERE { ?b <http://www.w3.org/2000/01/rdf-schema#label> "shared" }')
+        assert len(blank) == 2  # one blank node per dataset, not one shared by label
+        assert BASE + "id/dataset/big-tricky/place/a" in nearby_ids(c, 52.5, 5.5, 10)
+
+
+def test_the_index_takes_an_uploads_places_without_reading_them_back(writable_client, curator, monkeypatch):
+    """The worker's spatial index adopts the places it wrote (app/spatial.py: adopt) and finds
+    exactly what an index read from the store finds."""
+    from app import spatial
+
+    c = writable_client
+    read: list[str] = []
+    original = spatial.read_points
+    monkeypatch.setattr(spatial, "read_points", lambda store, graph: read.append(graph) or original(store, graph))
+    assert post(c, TTL, "text/turtle", curator, id="molens").status_code == 201
+    v2 = TTL.replace(b"place/brug", b"place/sluis")
+    assert c.put("/datasets/molens", content=v2, headers={**curator, "Content-Type": "text/turtle"}).status_code == 200
+    assert BASE + "id/dataset/molens" not in read
+    ours = c.app.state.place_index.current().within(53.1, 6.1, 500)
+    fresh = spatial.PlaceIndex(c.app.state.store).current().within(53.1, 6.1, 500)
+    assert BASE + "id/dataset/molens/place/sluis" in ours.iris
+    assert ours.iris == fresh.iris and list(ours.distances) == list(fresh.distances)

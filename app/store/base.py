@@ -108,10 +108,11 @@ class GraphStore(ABC):
             self._update(touch())
 
     @contextmanager
-    def staged_write(self) -> Iterator[StagedWrite]:
+    def staged_write(self, graph: str | None = None, base_iri: str | None = None) -> Iterator[StagedWrite]:
         """Additions handed over while later ones are still being computed, written as ONE public
-        write (like `write(None, …)`) when the block ends, or not at all if it raises."""
-        staged = self._staged_write()
+        write (like `write(None, …)`) when the block ends, or not at all if it raises. The parts'
+        default-graph triples land in `graph`, their relative IRIs resolve against `base_iri`."""
+        staged = self._staged_write(graph, base_iri)
         try:
             yield staged
         except BaseException:
@@ -120,8 +121,8 @@ class GraphStore(ABC):
         staged.commit()
         self._update(touch())
 
-    def _staged_write(self) -> StagedWrite:
-        return StagedWrite(self)
+    def _staged_write(self, graph: str | None, base_iri: str | None) -> StagedWrite:
+        return StagedWrite(self, graph, base_iri)
 
     def load(self, stream: BinaryIO, media_type: str, *, graph: str | None = None,
              base_iri: str | None = None, atomic: bool = True, public: bool = True) -> None:
@@ -183,29 +184,44 @@ def update_with_data(update: str | None, nquads: Path) -> str:
 
 
 class StagedWrite:
-    """The files of one staged write. This default keeps them and writes them all at commit;
-    a backend may start writing at the first file (EmbeddedStore), as long as nothing becomes
+    """The parts of one staged write: Turtle, N-Triples or TriG files, read as ONE TriG document
+    (each of those syntaxes is TriG), so a curator's Turtle file is a part as it was uploaded.
+    Parts after the first write absolute IRIs only, no prefixed names, and no blank node of the
+    first (labels are shared across the parts; prefixes and a base carry over).
+
+    This default converts the parts to N-Quads at commit and writes them in one `_write`; a
+    backend may start writing at the first part (EmbeddedStore), as long as nothing becomes
     visible before commit."""
 
-    def __init__(self, store: GraphStore) -> None:
+    def __init__(self, store: GraphStore, graph: str | None, base_iri: str | None) -> None:
         self.store = store
-        self.files: list[Path] = []
+        self.graph = ox.NamedNode(graph) if graph else ox.DefaultGraph()
+        self.base_iri = base_iri
+        self.parts: list[Path] = []
 
-    def add(self, nquads: Path) -> None:
-        """An N-Quads file of additions; it must stay in place until commit or abort."""
-        self.files.append(nquads)
+    def add(self, trig: Path) -> None:
+        """A part; it must stay in place until commit or abort."""
+        self.parts.append(trig)
 
     def commit(self) -> None:
-        if len(self.files) == 1:
-            self.store._write(None, self.files[0])
-            return
         with tempfile.TemporaryDirectory(prefix="pvb-staged-") as tmp:
-            whole = Path(tmp) / "all.nq"
+            whole = Path(tmp) / "all.trig"
             with whole.open("wb") as out:
-                for part in self.files:
+                for part in self.parts:
                     with part.open("rb") as src:
                         shutil.copyfileobj(src, out)
-            self.store._write(None, whole)
+                    out.write(b"\n")
+            nquads = Path(tmp) / "all.nq"
+            with nquads.open("wb") as out:
+                ox.serialize(self._quads(whole), out, ox.RdfFormat.N_QUADS)
+            self.store._write(None, nquads)
+
+    def _quads(self, trig: Path) -> Iterator[ox.Quad]:
+        for quad in ox.parse(path=trig, format=ox.RdfFormat.TRIG, base_iri=self.base_iri, rename_blank_nodes=True):
+            if isinstance(quad.graph_name, ox.DefaultGraph):
+                yield ox.Quad(quad.subject, quad.predicate, quad.object, self.graph)
+            else:
+                yield quad
 
     def abort(self) -> None:
-        self.files.clear()
+        self.parts.clear()

@@ -200,8 +200,8 @@ class EmbeddedStore(GraphStore):
         except SyntaxError as exc:
             raise BadRequest(f"RDF syntax error: {exc}") from exc
 
-    def _staged_write(self) -> StagedWrite:
-        return _BulkStagedWrite(self)
+    def _staged_write(self, graph: str | None, base_iri: str | None) -> StagedWrite:
+        return _BulkStagedWrite(self, graph, base_iri)
 
     def _load(self, stream: BinaryIO, media_type: str, *, graph: str | None = None,
               base_iri: str | None = None, atomic: bool = True) -> None:
@@ -239,73 +239,78 @@ class EmbeddedStore(GraphStore):
 
 
 class _BulkStagedWrite(StagedWrite):
-    """Starts Oxigraph's bulk loader on the first big file, in a thread, while the caller computes
+    """Starts Oxigraph's bulk loader on the first big part, in a thread, while the caller computes
     the rest (validation, link suggestions): the loader parses, sorts and writes its files as the
-    quads arrive, and ingests them only when the feed ends, so an abort leaves nothing behind.
+    parts arrive, and ingests them only when the feed ends, so an abort leaves nothing behind.
+    The parts reach it as one TriG stream: a curator's Turtle file is parsed there as uploaded,
+    from the start of the upload, instead of after a private copy has been parsed and dumped.
 
     The loader reads a named pipe, not a Python stream: a Python `read` would need the GIL for
     every few kB, which the computing caller holds for 5 ms at a time (measured: 2x slower).
-    A feeder thread copies the files into the pipe in blocking writes, without the GIL. Abort
-    ends the feed with a line that is not N-Quads, so the loader fails and drops its files."""
+    A feeder thread copies the parts into the pipe in blocking writes, without the GIL. Abort
+    ends the feed with bytes that fail the parse whatever state the part left it in (a comment,
+    an IRI, a string): the loader fails and drops its files."""
 
-    ABORT_LINE = b"\n# aborted\nnot n-quads\n"
+    ABORT = b'\n"""\xff'
 
-    def __init__(self, store: EmbeddedStore) -> None:
-        super().__init__(store)
-        self._files: queue.Queue[Path | None | bytes] | None = None
+    def __init__(self, store: EmbeddedStore, graph: str | None, base_iri: str | None) -> None:
+        super().__init__(store, graph, base_iri)
+        self._parts: queue.Queue[Path | None | bytes] | None = None
         self._threads: list[threading.Thread] = []
         self._error: BaseException | None = None
         self._fifo_dir: str | None = None
 
-    def add(self, nquads: Path) -> None:
-        if self._files is None and nquads.stat().st_size < BULK_WRITE_BYTES:
-            super().add(nquads)  # small so far: a transaction at commit
+    def add(self, trig: Path) -> None:
+        if self._parts is None and trig.stat().st_size < BULK_WRITE_BYTES:
+            super().add(trig)  # small so far: a transaction at commit
             return
-        if self._files is None:
-            self._files = queue.Queue()
-            for earlier in self.files:
-                self._files.put(earlier)
-            self.files.clear()
+        if self._parts is None:
+            self._parts = queue.Queue()
+            for earlier in self.parts:
+                self._parts.put(earlier)
+            self.parts.clear()
             self._fifo_dir = tempfile.mkdtemp(prefix="pvb-bulk-")
-            fifo = Path(self._fifo_dir) / "feed.nq"
+            fifo = Path(self._fifo_dir) / "feed.trig"
             os.mkfifo(fifo, 0o600)
             self._threads = [threading.Thread(target=self._load, args=(fifo,), name="pvb-bulk-load", daemon=True),
                              threading.Thread(target=self._feed, args=(fifo,), name="pvb-bulk-feed", daemon=True)]
             for thread in self._threads:
                 thread.start()
-        self._files.put(nquads)
+        self._parts.put(trig)
 
     def _load(self, fifo: Path) -> None:
         try:
-            self.store._store.bulk_load(path=str(fifo), format=ox.RdfFormat.N_QUADS)  # type: ignore[attr-defined]
+            self.store._store.bulk_load(path=str(fifo), format=ox.RdfFormat.TRIG,  # type: ignore[attr-defined]
+                                        base_iri=self.base_iri, to_graph=self.graph)
         except BaseException as exc:  # noqa: BLE001 - handed to the committing thread
             self._error = exc
             with contextlib.suppress(OSError):  # a feeder still waiting to open the pipe may go on
                 os.close(os.open(fifo, os.O_RDONLY | os.O_NONBLOCK))
 
     def _feed(self, fifo: Path) -> None:
-        assert self._files is not None
+        assert self._parts is not None
         try:
             with fifo.open("wb", buffering=0) as pipe:
-                while (item := self._files.get()) is not None:
+                while (item := self._parts.get()) is not None:
                     if isinstance(item, bytes):
                         pipe.write(item)
                         break
                     with item.open("rb") as src:
                         shutil.copyfileobj(src, pipe, 1 << 20)
+                    pipe.write(b"\n")  # a part may end without one (in a comment)
         except BrokenPipeError:
             pass  # the loader stopped reading: it failed, and _load has its error
 
     def _finish(self, last: None | bytes) -> None:
-        assert self._files is not None
-        self._files.put(last)
+        assert self._parts is not None
+        self._parts.put(last)
         for thread in self._threads:
             thread.join()
         assert self._fifo_dir is not None
         shutil.rmtree(self._fifo_dir, ignore_errors=True)
 
     def commit(self) -> None:
-        if self._files is None:
+        if self._parts is None:
             super().commit()
             return
         self._finish(None)
@@ -313,7 +318,7 @@ class _BulkStagedWrite(StagedWrite):
             raise StoreUnavailable(f"The bulk write failed: {self._error}") from self._error
 
     def abort(self) -> None:
-        if self._files is None:
+        if self._parts is None:
             super().abort()
             return
-        self._finish(self.ABORT_LINE)
+        self._finish(self.ABORT)
