@@ -386,6 +386,8 @@ def _create(store: GraphStore, index: PlaceIndex, dataset: str, key: str, meta: 
         data.clear()  # its memory is free before the store's commit needs its own
     _written(index, dataset, version)
     return get_record(store, dataset), report
+
+
 def _validate(index: PlaceIndex, dataset: str, data: ox.Store, *, dry_run: bool,
               points: list[tuple[str, float, float]] | None = None) -> tuple[Report, list[tuple[str, float, float]]]:
     """The report, and the upload's places (`points`, if already read) if it may be written.

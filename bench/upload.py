@@ -5,9 +5,10 @@ Every measurement runs in its own fresh process, reading the same file from disk
 memory (RSS) of an upload is its own and not rdflib's:
 - rdflib parse:   `Graph().parse(file)`, the baseline;
 - validate:       parse into the private store + SHACL (`pvb validate`, `?dry_run=true`);
-- load:           a whole `POST /datasets` minus HTTP: parse, validate, IRI clash check, link
-                  suggestions, derived cells, catalogue record, one transactional write, into a
-                  fresh embedded store on disk (the default backend);
+- load:           a whole `POST /datasets` minus HTTP: one atomic staged bulk write that starts on
+                  the Turtle file as uploaded, while the app parses its own copy, computes link
+                  suggestions, derived cells and the catalogue record, and validates (with the
+                  IRI clash check), into a fresh embedded store on disk (the default backend);
 - load (memory):  the same into an in-memory embedded store: the pipeline without the disk;
 - store floor:    Oxigraph's own `Store.bulk_load` of the file into a disk store: the fastest
                   atomic write of these triples the embedded store offers (the load above writes
