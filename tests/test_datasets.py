@@ -610,7 +610,10 @@ def _same_as_parsed(c, key: str, body: bytes) -> None:
         blank = Graph()
         ground = set()
         for t in graph:
-            (blank.add(t) if isinstance(t[0], BNode) or isinstance(t[2], BNode) else ground.add(t))
+            if isinstance(t[0], BNode) or isinstance(t[2], BNode):
+                blank.add(t)
+            else:
+                ground.add(t)
         return ground, blank
 
     (stored_ground, stored_blank), (uploaded_ground, uploaded_blank) = split(stored), split(uploaded)
